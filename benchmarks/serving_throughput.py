@@ -12,7 +12,8 @@ steps: the figures are the worst case for decoding.
 
 For each signature, at batch 1 and 64, with one client thread and with 8 concurrent threads,
 prints sentences/s and p50/p99 request latency; last the two target lines
-`reconstruct_batch64_sentences_per_second=<n>` and `reconstruct_batch1_p50_ms=<n>`.
+`reconstruct_batch64_sentences_per_second=<n>` (the better of 1 and 8 client threads) and
+`reconstruct_batch1_p50_ms=<n>` (one client thread).
 
     python benchmarks/serving_throughput.py [--seconds 3] [--profile]
 """
@@ -27,8 +28,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfarae.config import config_from_dict, save_config
-from tfarae.data.vocab import save_vocabulary
 from tfarae.data.tokenizer import SPECIAL_TOKENS
+from tfarae.data.vocab import save_vocabulary
 from tfarae.export import export_run
 from tfarae.trainers.factory import compile_trainer, make_trainer
 

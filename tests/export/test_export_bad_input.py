@@ -6,7 +6,11 @@ import tensorflow as tf
 
 from tfarae.export import LIMITS
 
-C = 8  # tiny.yaml hidden_dim
+C = 8  # code size of tiny.yaml (model.hidden_dim)
+
+
+def test_tiny_code_size(loaded):
+    assert int(loaded.code_dim.numpy()) == C
 
 
 def _call(loaded, name, **inputs):
@@ -17,8 +21,11 @@ def _encode(loaded, strings):
     return _call(loaded, "encode", sentences=tf.constant(strings, tf.string))["codes"].numpy()
 
 
-@pytest.mark.parametrize("strings", [[""], ["   \t\n "], ["zzqx qqqz xyzzy"], [b"\xff\xfe caf\xc3"],
-                                     ["a" * 10000]], ids=["empty", "whitespace", "all_unknown", "non_utf8", "long_word"])
+ODD = {"empty": "", "whitespace": "   \t\n ", "all_unknown": "zzqx qqqz xyzzy", "non_utf8": b"\xff\xfe caf\xc3",
+       "long_word": "a" * 10000}
+
+
+@pytest.mark.parametrize("strings", [[v] for v in ODD.values()], ids=list(ODD))
 def test_odd_sentences_give_unit_codes_and_a_sentence(loaded, strings):
     codes = _encode(loaded, strings)
     assert codes.shape == (1, C) and np.all(np.isfinite(codes))

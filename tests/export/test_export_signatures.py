@@ -25,7 +25,8 @@ def test_signature_names_inputs_and_outputs(loaded, in_process):
     assert inputs["encode"] == {"sentences": (tf.string, [None])}
     assert outputs["encode"] == {"codes": (tf.float32, [None, c])}
     assert inputs["decode"] == {"codes": (tf.float32, [None, c])}
-    assert outputs["decode"] == outputs["reconstruct"] == outputs["serving_default"] == {"sentences": (tf.string, [None])}
+    for name in ("decode", "reconstruct", "serving_default"):
+        assert outputs[name] == {"sentences": (tf.string, [None])}
     assert inputs["generate"] == {"num": (tf.int32, []), "seed": (tf.int64, []), "temperature": (tf.float32, [])}
     assert outputs["generate"] == {"sentences": (tf.string, [None]), "codes": (tf.float32, [None, c])}
     assert inputs["generate_from_noise"] == {"noise": (tf.float32, [None, config.model.z_dim])}
@@ -75,7 +76,8 @@ def test_generate_equals_in_process(loaded, in_process):
                                             temperature=tf.constant(1.0))
     assert _strings(sampled["sentences"]) == generate_sentences(trainer, tokenizer, 12, seed=3, sampler="sample")
     # The restored function (not the signature) fills in the default temperature 0: greedy.
-    assert _strings(loaded.generate(tf.constant(12), tf.constant(3, tf.int64))["sentences"]) == _strings(out["sentences"])
+    default = loaded.generate(tf.constant(12), tf.constant(3, tf.int64))
+    assert _strings(default["sentences"]) == _strings(out["sentences"])
 
 
 def test_generate_from_noise_matches_generate(loaded, in_process):
@@ -122,9 +124,7 @@ def test_ae_baseline_samples_from_its_code_gaussian(tiny_config):
     module = ServingModule(tokenizer, trainer)
     c = tiny_config.model.hidden_dim
     assert int(module.z_dim.numpy()) == c
-    assert {v.name for v in module.sampling_variables} == {trainer.code_mean.path + ":0",
-                                                         trainer.code_scale.path + ":0"} or len(
-        module.sampling_variables) == 2
+    assert sorted(v.shape.as_list() for v in module.sampling_variables) == [[c], [c, c]]  # mean, scale only
     generated = module.generate(tf.constant(3), tf.constant(2, tf.int64))
     np.testing.assert_allclose(generated["codes"].numpy(),
                                trainer.sample_codes(3, tf.constant([2, 0], tf.int64)).numpy(), atol=1e-6)

@@ -23,7 +23,8 @@ out = {
     "encode": loaded.signatures["encode"](sentences=s)["codes"].numpy().tolist(),
     "generate": loaded.signatures["generate"](num=tf.constant(3), seed=tf.constant(1, tf.int64),
                                               temperature=tf.constant(0.0))["sentences"].numpy().tolist(),
-    "interpolate": loaded.signatures["interpolate"](start=s, end=s[::-1], steps=tf.constant(2))["sentences"].shape.as_list(),
+    "interpolate": loaded.signatures["interpolate"](start=s, end=s[::-1],
+                                                    steps=tf.constant(2))["sentences"].shape.as_list(),
 }
 out = {k: [x.decode() if isinstance(x, bytes) else x for x in v] for k, v in out.items()}
 out["modules"] = sorted(m for m in ("tfarae", "tensorflow_text", "keras") if m in sys.modules)
@@ -105,6 +106,7 @@ def test_cli_bad_input_is_one_line_and_exit_1(argv, message, tiny_run_dir, expor
     assert err.startswith("error: ") and message in err and "\n" not in err
 
 
+@pytest.mark.slow
 def test_cli_end_to_end_writes_the_next_version(tiny_run_dir, export_root, exported):
     done = subprocess.run([sys.executable, "-m", "tfarae.export", "--run-dir", tiny_run_dir, "--output", export_root,
                            "--name", "tiny"], capture_output=True, text=True,
