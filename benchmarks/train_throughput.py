@@ -4,10 +4,13 @@ Configuration (ARAE reference, SNLI): emb/hidden 300, vocab 11,004, z 100, G/D 3
 maxlen 15, 5 critic steps each on a fresh real batch. The synthetic corpus draws words uniformly;
 sentence lengths are all 15 words (`--lengths full`, the default, the worst case) or follow the
 length distribution of SNLI sentences of at most 15 words (`--lengths snli`: read from
-../shared/data/snli/valid.txt, mean 8.5 words). Prints the phase breakdown (autoencoder / critic / encoder adversary / generator), the
-achieved GFLOP/s, and last `sentences_per_second=<number>`.
+../shared/data/snli/valid.txt, mean 8.5 words). Prints the phase breakdown (autoencoder / critic /
+encoder adversary / generator), the achieved GFLOP/s, and last `sentences_per_second=<number>`.
 
-    python benchmarks/train_throughput.py [--steps 60] [--lengths full|snli]
+    python benchmarks/train_throughput.py [--steps 60] [--lengths full|snli] [--output-dtype mixed_bfloat16]
+
+`--output-dtype mixed_bfloat16` computes the softmax layer in bfloat16 (`model.output_dtype`); the
+FLOP count is the same, so the GFLOP/s figure then mixes float32 and bfloat16 products.
 """
 
 import argparse
@@ -110,12 +113,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=60, help="timed iterations (after warm-up)")
     parser.add_argument("--lengths", choices=["full", "snli"], default="full", help="sentence length distribution")
+    parser.add_argument("--output-dtype", choices=["float32", "mixed_bfloat16"], default="float32",
+                        help="dtype policy of the softmax layer (model.output_dtype)")
     parser.add_argument("--skip-phases", action="store_true", help="do not time the phases separately")
     args = parser.parse_args()
     config = config_from_dict({
         "data": {"source": "grammar", "maxlen": 15, "vocab_size": VOCAB - 4},
         "model": {"embedding_dim": 300, "hidden_dim": 300, "z_dim": 100,
-                  "generator_hidden": [300, 300], "critic_hidden": [300, 300]},
+                  "generator_hidden": [300, 300], "critic_hidden": [300, 300], "output_dtype": args.output_dtype},
         "train": {"batch_size": 64, "critic_steps": 5},
     })
     b, t, k = 64, 16, 5
@@ -131,7 +136,8 @@ def main():
         batch = next(iter(dataset))
         for name, sec in phase_times(trainer, batch).items():
             print(f"phase {name:<18} {1000 * sec:7.1f} ms")
-    print(f"lengths {args.lengths}: mean {tokens:.1f} tokens/sentence (words + <eos>), padded to {t}")
+    print(f"lengths {args.lengths}: mean {tokens:.1f} tokens/sentence (words + <eos>), padded to {t}; "
+          f"softmax layer {args.output_dtype}")
     print(f"iteration {1000 * seconds:.1f} ms; {flops / 1e9:.1f} GFLOP/iteration; {flops / seconds / 1e9:.0f} GFLOP/s")
     print(f"sentences_per_second={b / seconds:.1f}")
 

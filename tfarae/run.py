@@ -117,7 +117,9 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
           f"{train.num_dropped} / {valid.num_dropped} empty or longer than maxlen={config.data.maxlen}; "
           f"vocabulary {tokenizer.vocab_size}")
 
-    trainer = compile_trainer(make_trainer(config, tokenizer.vocab_size, tokenizer.sequence_length), config)
+    steps_per_epoch = config.train.steps_per_epoch or len(train.token_ids) // config.train.batch_size
+    trainer = compile_trainer(make_trainer(config, tokenizer.vocab_size, tokenizer.sequence_length), config,
+                              iterations=config.train.epochs * steps_per_epoch)
     train_ds = train_dataset(train, config.train.batch_size, trainer.fresh_batches, config.data.shuffle_buffer,
                              config.train.seed)
     valid_ds = eval_dataset(valid, config.train.batch_size)

@@ -31,6 +31,8 @@ class ARAETrainer(AutoencoderTrainer):
     `train_step` input: `token_ids [B, T]` and `fresh_token_ids [B, critic_steps + 1, T]`.
     """
 
+    ae_updates_per_iteration = 2  # the autoencoder step and the encoder adversary step
+
     def __init__(self, encoder, decoder, generator, critic, critic_steps=5, lipschitz="gradient_penalty",
                  gp_lambda=1.0, grad_lambda=0.1, **kwargs):
         super().__init__(encoder, decoder, **kwargs)

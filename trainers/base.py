@@ -68,6 +68,7 @@ class AutoencoderTrainer(keras.Model):
     """
 
     fresh_batches = 0  # extra real batches each step needs (see `tfarae.data.pipeline`)
+    ae_updates_per_iteration = 1  # `ae_optimizer` updates per `train_step` (learning-rate schedules count them)
 
     def __init__(self, encoder, decoder, noise_std=0.05, noise_anneal=0.9995, noise_anneal_every=100,
                  ae_clipnorm=1.0, seed=0, **kwargs):

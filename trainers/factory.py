@@ -19,7 +19,7 @@ def make_trainer(config, vocab_size, sequence_length):
     keras.utils.set_random_seed(train.seed)
     encoder = Encoder(vocab_size, model.embedding_dim, model.hidden_dim, init_scale=model.init_scale, name="encoder")
     decoder = Decoder(vocab_size, model.embedding_dim, model.hidden_dim, model.hidden_dim,
-                      init_scale=model.init_scale, name="decoder")
+                      init_scale=model.init_scale, output_dtype=model.output_dtype, name="decoder")
     common = dict(noise_std=train.noise_std, noise_anneal=train.noise_anneal,
                   noise_anneal_every=train.noise_anneal_every, ae_clipnorm=train.ae_clipnorm, seed=train.seed)
     if train.trainer == "ae":
@@ -37,11 +37,32 @@ def make_trainer(config, vocab_size, sequence_length):
     return trainer
 
 
-def compile_trainer(trainer, config):
-    """Compiles `trainer` with the optimizers of `config.train` (one per phase) and returns it."""
+def ae_learning_rate(train, iterations):
+    """Returns the autoencoder optimizer's learning rate: a float, or a cosine decay to 0.
+
+    Args:
+        train: a `TrainConfig`.
+        iterations: training iterations the schedule spans (`train_step` calls); the optimizer
+            counts its own updates, `trainer.ae_updates_per_iteration` per iteration.
+    """
+    if train.ae_lr_schedule == "constant":
+        return train.ae_learning_rate
+    return keras.optimizers.schedules.CosineDecay(train.ae_learning_rate, decay_steps=max(iterations, 1))
+
+
+def compile_trainer(trainer, config, iterations=None):
+    """Compiles `trainer` with the optimizers of `config.train` (one per phase) and returns it.
+
+    Args:
+        trainer: from `make_trainer`.
+        config: its `Config`.
+        iterations: total training iterations, which a decaying `train.ae_lr_schedule` spans
+            (leave out when the trainer is only rebuilt to load weights).
+    """
     train = config.train
     ae_optimizer = keras.optimizers.SGD if train.ae_optimizer == "sgd" else keras.optimizers.Adam
-    optimizers = {"ae_optimizer": ae_optimizer(train.ae_learning_rate)}
+    updates = (iterations or 1) * trainer.ae_updates_per_iteration
+    optimizers = {"ae_optimizer": ae_optimizer(ae_learning_rate(train, updates))}
     if isinstance(trainer, ARAETrainer):
         optimizers["critic_optimizer"] = keras.optimizers.Adam(train.critic_learning_rate, beta_1=train.adam_beta_1)
         optimizers["generator_optimizer"] = keras.optimizers.Adam(

@@ -4,7 +4,7 @@ import pytest
 
 from tfarae.config import ConfigError, config_from_dict, load_config
 
-PRESETS = ["tiny", "arae_default", "arae_snli", "arae_yelp"]
+PRESETS = ["tiny", "arae_default", "arae_snli", "arae_snli_dev", "arae_yelp"]
 
 
 @pytest.mark.parametrize("values, key", [
@@ -15,6 +15,8 @@ PRESETS = ["tiny", "arae_default", "arae_snli", "arae_yelp"]
     ({"train": {"batch_size": 1.5}}, "train.batch_size"),
     ({"train": {"lipschitz": "spectral"}}, "train.lipschitz"),
     ({"model": {"critic_hidden": [8, -1]}}, "model.critic_hidden"),
+    ({"model": {"output_dtype": "float16"}}, "model.output_dtype"),
+    ({"train": {"ae_lr_schedule": "linear"}}, "train.ae_lr_schedule"),
     ({"data": {"source": "files", "train_files": ["/no/such/file"], "valid_files": ["/no/such/file"]}},
      "data.train_files[0]"),
 ])
@@ -41,7 +43,7 @@ def test_override_of_unknown_key_fails():
 def test_presets_load(preset, monkeypatch):
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     monkeypatch.chdir(repo)  # file presets name ../shared/data relative to the repository root
-    if preset in ("arae_snli", "arae_yelp") and not os.path.isdir("../shared/data"):
+    if preset in ("arae_snli", "arae_snli_dev", "arae_yelp") and not os.path.isdir("../shared/data"):
         pytest.skip("../shared/data is absent")
     assert load_config(preset).data.maxlen > 0
 

@@ -20,6 +20,13 @@ def test_code_ignores_padding():
     np.testing.assert_allclose(encoder(padded).numpy(), encoder(other_padding).numpy(), atol=1e-6)
 
 
+def test_all_padding_row_gets_the_code_of_its_first_position():
+    encoder = Encoder(vocab_size=10, embedding_dim=4, hidden_dim=6)
+    codes = encoder(np.array([[0, 0, 0], [0, 9, 9]], "int32")).numpy()
+    np.testing.assert_allclose(np.linalg.norm(codes, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(codes[0], encoder(np.array([[0]], "int32")).numpy()[0], atol=1e-6)
+
+
 def test_decoder_steps_match_the_teacher_forced_pass():
     decoder = Decoder(vocab_size=10, embedding_dim=4, hidden_dim=6, code_dim=3)
     codes = np.random.default_rng(0).normal(size=(2, 3)).astype("float32")
@@ -30,9 +37,24 @@ def test_decoder_steps_match_the_teacher_forced_pass():
         np.testing.assert_allclose(logits.numpy(), decoder.logits(hidden[:, t]).numpy(), atol=1e-5)
 
 
+def test_bfloat16_softmax_layer_gives_float32_logits_close_to_float32():
+    exact = Decoder(vocab_size=50, embedding_dim=4, hidden_dim=16, code_dim=3)
+    fast = Decoder(vocab_size=50, embedding_dim=4, hidden_dim=16, code_dim=3, output_dtype="mixed_bfloat16")
+    codes = np.ones((2, 3), "float32")
+    hidden = exact((IDS, codes))
+    fast((IDS, codes))
+    fast.set_weights(exact.get_weights())
+    assert fast.output_layer.kernel.dtype == "float32"  # weights stay float32, only the product is bfloat16
+    exact_logits, fast_logits = exact.logits(hidden), fast.logits(hidden)
+    assert fast_logits.dtype == "float32"
+    np.testing.assert_allclose(fast_logits.numpy(), exact_logits.numpy(), atol=0.02)
+    assert not np.allclose(fast_logits.numpy(), exact_logits.numpy(), atol=1e-7)  # really computed in bfloat16
+
+
 @pytest.mark.parametrize("component, inputs", [
     (Encoder(10, 4, 6, init_scale=0.2), IDS),
     (Decoder(10, 4, 6, 3), (IDS, np.ones((2, 3), "float32"))),
+    (Decoder(10, 4, 6, 3, output_dtype="mixed_bfloat16"), (IDS, np.ones((2, 3), "float32"))),
     (Generator(4, [5, 5], 3, tanh=True), np.ones((2, 4), "float32")),
     (Critic(3, [5, 5], weight_clip=0.05), np.ones((2, 3), "float32")),
     (ProjectedLSTM(5, 3), np.ones((2, 4, 20), "float32")),

@@ -95,3 +95,22 @@ def test_ae_baseline_samples_from_a_gaussian_fitted_to_its_codes(corpus):
     samples = trainer.sample_codes(4000, tf.constant([0, 1], tf.int64)).numpy()
     np.testing.assert_allclose(samples.mean(0), codes.mean(0), atol=0.05)
     np.testing.assert_allclose(np.cov(samples.T), np.cov(codes.T), atol=0.02)
+
+
+@pytest.mark.parametrize("trainer_name, updates_per_iteration", [("ae", 1), ("arae", 2)])
+def test_cosine_schedule_spans_every_autoencoder_update(corpus, trainer_name, updates_per_iteration):
+    tokenizer, encoded = corpus
+    config = load_config("tiny", [f"train.trainer={trainer_name}", "train.ae_optimizer=adam",
+                                  "train.ae_learning_rate=0.01", "train.ae_lr_schedule=cosine"])
+    trainer = compile_trainer(make_trainer(config, tokenizer.vocab_size, tokenizer.sequence_length), config,
+                              iterations=4)
+    assert trainer.ae_updates_per_iteration == updates_per_iteration
+    data = train_dataset(encoded, config.train.batch_size, trainer.fresh_batches, 256, seed=0).repeat()
+    rates = []
+    for batch in data.take(4):
+        rates.append(float(trainer.ae_optimizer.learning_rate))
+        trainer.train_on_batch(batch)
+    assert rates[0] == pytest.approx(0.01)
+    assert all(later < earlier for earlier, later in zip(rates, rates[1:]))
+    assert int(trainer.ae_optimizer.iterations.numpy()) == 4 * updates_per_iteration
+    assert float(trainer.ae_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)  # decayed fully at the end

@@ -71,6 +71,7 @@ class ModelConfig:
     critic_batchnorm: bool = True  # BatchNorm in the critic's hidden layers after the first (reference)
     generator_tanh: bool = False  # bound generated codes with tanh (thesis) or leave linear (2018 code)
     init_scale: float = 0.1  # embeddings/LSTM/output init uniform(-s, s)
+    output_dtype: str = "float32"  # softmax-layer dtype policy: float32 | mixed_bfloat16 (faster on BF16 hardware)
 
     def validate(self):
         for key in ("embedding_dim", "hidden_dim", "z_dim"):
@@ -78,6 +79,8 @@ class ModelConfig:
         for key in ("generator_hidden", "critic_hidden"):
             _require(all(w > 0 for w in getattr(self, key)), f"model.{key}", "widths must be positive")
         _require(self.init_scale > 0, "model.init_scale", "must be positive")
+        _require(self.output_dtype in ("float32", "mixed_bfloat16"), "model.output_dtype",
+                 f"must be float32 or mixed_bfloat16, got {self.output_dtype!r}")
 
 
 @dataclasses.dataclass
@@ -96,6 +99,7 @@ class TrainConfig:
     noise_anneal_every: int = 100  # iterations between noise annealing steps
     ae_optimizer: str = "sgd"  # sgd (reference) | adam, for encoder + decoder
     ae_learning_rate: float = 1.0  # learning rate of encoder + decoder
+    ae_lr_schedule: str = "constant"  # constant | cosine (decays the AE learning rate to 0 over all epochs)
     ae_clipnorm: float = 1.0  # global gradient-norm clip of the autoencoder updates
     generator_learning_rate: float = 1e-4  # Adam
     critic_learning_rate: float = 1e-4  # Adam
@@ -115,6 +119,8 @@ class TrainConfig:
                  "must be positive or null")
         _require(self.ae_optimizer in ("sgd", "adam"), "train.ae_optimizer",
                  f"must be sgd or adam, got {self.ae_optimizer!r}")
+        _require(self.ae_lr_schedule in ("constant", "cosine"), "train.ae_lr_schedule",
+                 f"must be constant or cosine, got {self.ae_lr_schedule!r}")
         _require(self.lipschitz in ("gradient_penalty", "weight_clip"), "train.lipschitz",
                  f"must be gradient_penalty or weight_clip, got {self.lipschitz!r}")
         for key in ("ae_learning_rate", "generator_learning_rate", "critic_learning_rate", "weight_clip",

@@ -19,22 +19,28 @@ class Decoder(keras.Model):
         hidden_dim: H.
         code_dim: C.
         init_scale: uniform(-s, s) initialisation of the embedding, LSTM and output layer.
+        output_dtype: dtype policy of the output (softmax) layer, the largest matrix product:
+            `float32`, or `mixed_bfloat16` (bfloat16 products, float32 weights; about 3x faster
+            on CPUs with AVX512-BF16 and on recent GPUs). `logits()` always returns float32.
 
     Call: `(input_ids int [B, T], codes float [B, C])` → hidden states `[B, T, H]`; apply
     `logits()` to get `[..., V]`.
     """
 
-    def __init__(self, vocab_size, embedding_dim, hidden_dim, code_dim, init_scale=0.1, **kwargs):
+    def __init__(self, vocab_size, embedding_dim, hidden_dim, code_dim, init_scale=0.1, output_dtype="float32",
+                 **kwargs):
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
         self.embedding_dim = embedding_dim
         self.hidden_dim = hidden_dim
         self.code_dim = code_dim
         self.init_scale = init_scale
+        self.output_dtype = output_dtype
         initializer = keras.initializers.RandomUniform(-init_scale, init_scale)
         self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, embeddings_initializer=initializer)
         self.lstm = ProjectedLSTM(hidden_dim, embedding_dim + code_dim, init_scale=init_scale)
-        self.output_layer = keras.layers.Dense(vocab_size, kernel_initializer=initializer, bias_initializer="zeros")
+        self.output_layer = keras.layers.Dense(vocab_size, kernel_initializer=initializer, bias_initializer="zeros",
+                                               dtype=output_dtype)
 
     def build(self, input_shape):
         ids_shape, codes_shape = input_shape
@@ -55,8 +61,8 @@ class Decoder(keras.Model):
         return self.lstm(projected)
 
     def logits(self, hidden):
-        """Returns unnormalised scores `[..., V]` for hidden states `[..., H]`."""
-        return self.output_layer(hidden)
+        """Returns unnormalised float32 scores `[..., V]` for hidden states `[..., H]`."""
+        return ops.cast(self.output_layer(hidden), "float32")
 
     def initial_state(self, codes):
         """Returns the decoding state for `codes [B, C]`: `(h, c, code_projection)`."""
@@ -85,4 +91,5 @@ class Decoder(keras.Model):
             "hidden_dim": self.hidden_dim,
             "code_dim": self.code_dim,
             "init_scale": self.init_scale,
+            "output_dtype": self.output_dtype,
         }

@@ -36,7 +36,8 @@ class Encoder(keras.Model):
         return self.hidden_dim
 
     def call(self, token_ids):
-        lengths = ops.sum(ops.cast(ops.not_equal(token_ids, PAD_ID), "int32"), axis=1)
+        # An all-padding row (possible through `encode_ids`) reads position 0 instead of position -1.
+        lengths = ops.maximum(ops.sum(ops.cast(ops.not_equal(token_ids, PAD_ID), "int32"), axis=1), 1)
         hidden = self.lstm(self.lstm.project(self.embedding(token_ids)))
         last = ops.take_along_axis(hidden, ops.expand_dims(ops.expand_dims(lengths - 1, 1), 2), axis=1)
         return self.normalize(ops.squeeze(last, 1))
