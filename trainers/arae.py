@@ -15,7 +15,8 @@ class ARAETrainer(AutoencoderTrainer):
     1. `_autoencoder_step`: reconstruction from noisy codes (SGD, clipped);
     2. `_critic_step` × `critic_steps`, each on a fresh real batch and fresh `z`;
     3. `_encoder_adversary_step`: the encoder learns to make real codes score like generated ones,
-       its gradient scaled by `grad_lambda` (clipped, the autoencoder's optimizer);
+       its gradient scaled by `grad_lambda` (clipped, the autoencoder's optimizer), optionally
+       ramped up from 0 over the first `grad_lambda_warmup` iterations;
     4. `_generator_step`.
 
     Args:
@@ -26,6 +27,9 @@ class ARAETrainer(AutoencoderTrainer):
         lipschitz: `gradient_penalty` (WGAN-GP on real/fake interpolates) or `weight_clip`.
         gp_lambda: gradient-penalty weight.
         grad_lambda: scale of the critic's gradient into the encoder.
+        grad_lambda_warmup: iterations over which that scale rises linearly from 0 (0: none). The
+            adversary pulls on codes that carry little yet; the ramp lets the autoencoder leave its
+            language-model plateau first.
         **kwargs: `AutoencoderTrainer` arguments.
 
     `train_step` input: `token_ids [B, T]` and `fresh_token_ids [B, critic_steps + 1, T]`.
@@ -34,7 +38,7 @@ class ARAETrainer(AutoencoderTrainer):
     ae_updates_per_iteration = 2  # the autoencoder step and the encoder adversary step
 
     def __init__(self, encoder, decoder, generator, critic, critic_steps=5, lipschitz="gradient_penalty",
-                 gp_lambda=1.0, grad_lambda=0.1, **kwargs):
+                 gp_lambda=1.0, grad_lambda=0.1, grad_lambda_warmup=0, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
         if lipschitz not in ("gradient_penalty", "weight_clip"):
             raise ValueError(f"lipschitz must be gradient_penalty or weight_clip, got {lipschitz!r}")
@@ -46,6 +50,7 @@ class ARAETrainer(AutoencoderTrainer):
         self.lipschitz = lipschitz
         self.gp_lambda = gp_lambda
         self.grad_lambda = grad_lambda
+        self.grad_lambda_warmup = grad_lambda_warmup
         names = ("critic_loss", "wasserstein_estimate", "gradient_penalty", "generator_loss",
                  "encoder_adversary_loss", "code_norm_real", "code_norm_generated")
         self.gan_trackers = {name: keras.metrics.Mean(name=name) for name in names}
@@ -118,11 +123,19 @@ class ARAETrainer(AutoencoderTrainer):
         self.gan_trackers["code_norm_real"].update_state(ops.norm(real_codes, axis=1))
         self.gan_trackers["code_norm_generated"].update_state(ops.norm(fake_codes, axis=1))
 
+    def current_grad_lambda(self):
+        """Returns the encoder adversary's scale for the current iteration (a float32 scalar)."""
+        if not self.grad_lambda_warmup:
+            return ops.convert_to_tensor(self.grad_lambda, "float32")
+        ramp = ops.cast(self.iteration, "float32") / float(self.grad_lambda_warmup)
+        return self.grad_lambda * ops.minimum(ramp, 1.0)
+
     def _encoder_adversary_step(self, token_ids):
-        """Moves real codes towards what the critic scores as generated, scaled by `grad_lambda`."""
+        """Moves real codes towards what the critic scores as generated, scaled by `current_grad_lambda`."""
         variables = self.encoder.trainable_variables
         with tf.GradientTape() as tape:
-            loss = self.grad_lambda * global_mean(self.critic(self.encoder(token_ids, training=True), training=True))
+            scores = self.critic(self.encoder(token_ids, training=True), training=True)
+            loss = self.current_grad_lambda() * global_mean(scores)
         apply_gradients(self.ae_optimizer, tape.gradient(loss, variables), variables, self.ae_clipnorm)
         self.gan_trackers["encoder_adversary_loss"].update_state(loss)
 
@@ -156,4 +169,5 @@ class ARAETrainer(AutoencoderTrainer):
             "lipschitz": self.lipschitz,
             "gp_lambda": self.gp_lambda,
             "grad_lambda": self.grad_lambda,
+            "grad_lambda_warmup": self.grad_lambda_warmup,
         }

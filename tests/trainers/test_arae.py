@@ -78,10 +78,25 @@ def test_noise_std_anneals_with_iterations(corpus):
     assert float(trainer.current_noise_std()) == pytest.approx(0.05)
 
 
+def test_encoder_adversary_weight_ramps_up_over_the_warmup(corpus):
+    trainer, data = _trainer(corpus, "train.grad_lambda=0.4", "train.grad_lambda_warmup=8")
+    weights = []
+    for iteration in (0, 2, 8, 20):
+        trainer.iteration.assign(iteration)
+        weights.append(float(trainer.current_grad_lambda()))
+    assert weights == pytest.approx([0.0, 0.1, 0.4, 0.4])
+    # At iteration 0 the weight is 0: an adversary step from a fresh optimizer leaves the encoder as it is.
+    trainer.iteration.assign(0)
+    before = [w.numpy().copy() for w in trainer.encoder.trainable_weights]
+    trainer._encoder_adversary_step(next(iter(data))["token_ids"])
+    assert all(np.allclose(a, b.numpy()) for a, b in zip(before, trainer.encoder.trainable_weights))
+    assert float(trainer.gan_trackers["encoder_adversary_loss"].result()) == 0.0
+
+
 def test_trainer_config_round_trip(corpus):
-    trainer, _ = _trainer(corpus)
+    trainer, _ = _trainer(corpus, "train.grad_lambda_warmup=5")
     restored = ARAETrainer.from_config(trainer.get_config())
-    assert restored.critic_steps == trainer.critic_steps
+    assert restored.critic_steps == trainer.critic_steps and restored.grad_lambda_warmup == 5
     assert restored.generator.get_config() == trainer.generator.get_config()
     assert isinstance(keras.saving.serialize_keras_object(trainer), dict)
 

@@ -94,6 +94,7 @@ class TrainConfig:
     gp_lambda: float = 1.0  # weight of the gradient penalty
     weight_clip: float = 0.01  # critic weights are kept in [-clip, clip] when lipschitz=weight_clip
     grad_lambda: float = 0.1  # scale of the critic's gradient into the encoder
+    grad_lambda_warmup: int = 0  # iterations over which that scale rises linearly from 0 (0: none)
     noise_std: float = 0.05  # std of the Gaussian code noise in the autoencoder step
     noise_anneal: float = 0.9995  # noise std multiplied by this every noise_anneal_every iterations
     noise_anneal_every: int = 100  # iterations between noise annealing steps
@@ -126,7 +127,8 @@ class TrainConfig:
         for key in ("ae_learning_rate", "generator_learning_rate", "critic_learning_rate", "weight_clip",
                     "ae_clipnorm"):
             _require(getattr(self, key) > 0, f"train.{key}", "must be positive")
-        for key in ("gp_lambda", "grad_lambda", "noise_std", "num_samples_per_epoch", "num_eval_samples"):
+        for key in ("gp_lambda", "grad_lambda", "grad_lambda_warmup", "noise_std", "num_samples_per_epoch",
+                    "num_eval_samples"):
             _require(getattr(self, key) >= 0, f"train.{key}", "must be non-negative")
         _require(0 < self.noise_anneal <= 1, "train.noise_anneal", "must be in (0, 1]")
         _require(0 <= self.adam_beta_1 < 1, "train.adam_beta_1", "must be in [0, 1)")
