@@ -38,17 +38,17 @@ def make_trainer(config, vocab_size, sequence_length):
     return trainer
 
 
-def ae_learning_rate(train, iterations):
+def ae_learning_rate(train, updates):
     """Returns the autoencoder optimizer's learning rate: a float, or a cosine decay to 0.
 
     Args:
         train: a `TrainConfig`.
-        iterations: training iterations the schedule spans (`train_step` calls); the optimizer
-            counts its own updates, `trainer.ae_updates_per_iteration` per iteration.
+        updates: optimizer updates the schedule spans (the optimizer counts its own updates,
+            `trainer.ae_updates_per_iteration` per training iteration).
     """
     if train.ae_lr_schedule == "constant":
         return train.ae_learning_rate
-    return keras.optimizers.schedules.CosineDecay(train.ae_learning_rate, decay_steps=max(iterations, 1))
+    return keras.optimizers.schedules.CosineDecay(train.ae_learning_rate, decay_steps=max(updates, 1))
 
 
 def compile_trainer(trainer, config, iterations=None):
