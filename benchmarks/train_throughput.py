@@ -5,7 +5,9 @@ maxlen 15, 5 critic steps each on a fresh real batch. The synthetic corpus draws
 sentence lengths are all 15 words (`--lengths full`, the default, the worst case) or follow the
 length distribution of SNLI sentences of at most 15 words (`--lengths snli`: read from
 ../shared/data/snli/valid.txt, mean 8.5 words). Prints the phase breakdown (autoencoder / critic /
-encoder adversary / generator), the achieved GFLOP/s, and last `sentences_per_second=<number>`.
+encoder adversary / generator), the achieved GFLOP/s next to the rate of the largest matrix product
+timed alone in the same process (this shared machine's speed drifts by 10-20% between runs), and
+last `sentences_per_second=<number>`.
 
     python benchmarks/train_throughput.py [--steps 60] [--lengths full|snli] [--output-dtype mixed_bfloat16]
 
@@ -71,6 +73,25 @@ def flops_per_iteration(e, h, v, z, gd, b, t, k, tokens):
     return ae + critic + adversary + generator
 
 
+def matmul_gflops(repeats=20):
+    """Returns this machine's float32 rate right now on the iteration's largest product, in GFLOP/s.
+
+    The product is the softmax layer's forward pass at batch 64 × 16 positions ([1024, 300] ×
+    [300, 11004]); the best of three timings of `repeats` calls each.
+    """
+    hidden, kernel = tf.random.normal([1024, 300]), tf.random.normal([300, VOCAB])
+    product = tf.function(lambda: tf.matmul(hidden, kernel))
+    product()
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            result = product()
+        result.numpy()
+        best = min(best, (time.perf_counter() - start) / repeats)
+    return 2 * 1024 * 300 * VOCAB / best / 1e9
+
+
 class SteadyStateTimer(keras.callbacks.Callback):
     """Times the steps of one `fit` after `warmup` steps (tracing and warm-up excluded)."""
 
@@ -128,7 +149,7 @@ def main():
     tokens = float((encoded.token_ids != 0).sum(1).mean())
     trainer = compile_trainer(make_trainer(config, VOCAB, t), config)
     dataset = train_dataset(encoded, b, trainer.fresh_batches, 20000, seed=0).repeat()
-    timer = SteadyStateTimer(warmup=5)
+    timer = SteadyStateTimer(warmup=30)  # past the loss compilations for each token-count bucket
     trainer.fit(dataset, steps_per_epoch=timer.warmup + args.steps, epochs=1, verbose=0, callbacks=[timer])
     seconds = timer.seconds_per_step()
     flops = flops_per_iteration(300, 300, VOCAB, 100, (300, 300), b, t, k, tokens)
@@ -138,7 +159,10 @@ def main():
             print(f"phase {name:<18} {1000 * sec:7.1f} ms")
     print(f"lengths {args.lengths}: mean {tokens:.1f} tokens/sentence (words + <eos>), padded to {t}; "
           f"softmax layer {args.output_dtype}")
+    peak = matmul_gflops()
     print(f"iteration {1000 * seconds:.1f} ms; {flops / 1e9:.1f} GFLOP/iteration; {flops / seconds / 1e9:.0f} GFLOP/s")
+    print(f"for scale: the softmax layer's forward product alone (hot caches) runs at {peak:.0f} GFLOP/s now; "
+          f"the iteration averaged {100 * flops / seconds / 1e9 / peak:.0f}% of that")
     print(f"sentences_per_second={b / seconds:.1f}")
 
 

@@ -13,6 +13,9 @@ import tensorflow as tf
 from keras import ops
 
 from tfarae.data.tokenizer import BOS_ID, PAD_ID
+from tfarae.losses import token_cross_entropy
+
+TOKEN_BUCKET = 64  # gathered token counts are rounded up to a multiple of this (one loss compilation each)
 
 
 def global_sum(value):
@@ -147,40 +150,38 @@ class AutoencoderTrainer(keras.Model):
         steps = ops.cast(self.iteration // self.noise_anneal_every, "float32")
         return self.noise_std * ops.power(self.noise_anneal, steps)
 
-    def reconstruction(self, token_ids, codes):
-        """Teacher-forced reconstruction of `token_ids [B, T]` from `codes [B, C]`.
+    def reconstruction(self, token_ids, codes, training=False):
+        """Teacher-forced reconstruction of `token_ids [B, T]` from `codes [B, C]` (`training`: the decoder's training mode).
 
-        Without XLA the softmax layer runs only on real tokens (gathered out of the padding), the
-        largest saving in the step; under XLA (static shapes) it runs on every position, masked.
+        Without XLA the softmax layer runs only on real tokens (gathered out of the padding, their
+        count rounded up to a multiple of `TOKEN_BUCKET` so the fused loss compiles for few
+        shapes), the largest saving in the step; under XLA (static shapes) it runs on every
+        position, masked.
 
         Returns:
             `(loss, token_losses [B, T], correct [B, T], mask [B, T])`: `loss` is the cross-entropy
             summed over real tokens (words and `<eos>`) divided by the global token count;
-            `token_losses` and `correct` are 0 at padding.
+            `token_losses` and `correct` (1.0 where the target is the argmax) are 0 at padding.
         """
         batch_size = ops.shape(token_ids)[0]
         input_ids = ops.concatenate([ops.full((batch_size, 1), BOS_ID, dtype="int32"), token_ids[:, :-1]], axis=1)
-        hidden = self.decoder((input_ids, codes))
+        hidden = self.decoder((input_ids, codes), training=training)
         real = ops.not_equal(token_ids, PAD_ID)
         mask = ops.cast(real, "float32")
         if self.jit_compile:
-            losses, correct = self._token_losses(token_ids, self.decoder.logits(hidden))
+            losses, correct = token_cross_entropy(self.decoder.logits(hidden), token_ids)
         else:
             positions = tf.where(real)
-            losses, correct = self._token_losses(
-                tf.gather_nd(token_ids, positions), self.decoder.logits(tf.gather_nd(hidden, positions)))
+            count = tf.shape(positions)[0]
+            padded = tf.concat([positions, tf.repeat(positions[:1], -count % TOKEN_BUCKET, axis=0)], axis=0)
+            losses, correct = token_cross_entropy(self.decoder.logits(tf.gather_nd(hidden, padded)),
+                                                  tf.gather_nd(token_ids, padded))
             shape = tf.shape(token_ids, out_type=tf.int64)
-            losses, correct = tf.scatter_nd(positions, losses, shape), tf.scatter_nd(positions, correct, shape)
+            losses = tf.scatter_nd(positions, losses[:count], shape)
+            correct = tf.scatter_nd(positions, correct[:count], shape)
         losses, correct = losses * mask, correct * mask
         loss = ops.sum(losses) / global_sum(ops.sum(mask))
         return loss, losses, correct, mask
-
-    @staticmethod
-    def _token_losses(targets, logits):
-        """Returns cross-entropy and argmax correctness (0/1 float) of `logits [..., V]` for `targets [...]`."""
-        losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
-        correct = ops.cast(ops.equal(ops.argmax(logits, axis=-1), ops.cast(targets, "int64")), "float32")
-        return losses, correct
 
     def _track_reconstruction(self, token_losses, correct, mask):
         self.reconstruction_loss_tracker.update_state(token_losses, sample_weight=mask)
@@ -193,7 +194,7 @@ class AutoencoderTrainer(keras.Model):
         with tf.GradientTape() as tape:
             codes = self.encoder(token_ids, training=True)
             noisy = codes + noise_std * keras.random.normal(ops.shape(codes), seed=self.seed_generator)
-            loss, token_losses, correct, mask = self.reconstruction(token_ids, noisy)
+            loss, token_losses, correct, mask = self.reconstruction(token_ids, noisy, training=True)
         apply_gradients(self.ae_optimizer, tape.gradient(loss, variables), variables, self.ae_clipnorm)
         self._track_reconstruction(token_losses, correct, mask)
         self.noise_std_tracker.update_state(noise_std)

@@ -129,3 +129,22 @@ def test_cosine_schedule_spans_every_autoencoder_update(corpus, trainer_name, up
     assert all(later < earlier for earlier, later in zip(rates, rates[1:]))
     assert int(trainer.ae_optimizer.iterations.numpy()) == 4 * updates_per_iteration
     assert float(trainer.ae_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)  # decayed fully at the end
+
+
+def test_reconstruction_on_gathered_tokens_equals_the_masked_xla_path(corpus):
+    _, encoded = corpus
+    token_ids = tf.constant(encoded.token_ids[:37])  # 37 sentences of unequal length: the gathered count is ragged
+    results = []
+    for jit_compile in (False, True):
+        trainer, _ = _trainer(corpus, f"train.jit_compile={str(jit_compile).lower()}")
+        trainer.set_weights(results[0][0] if results else trainer.get_weights())
+        with tf.GradientTape() as tape:
+            loss, token_losses, correct, mask = trainer.reconstruction(token_ids, trainer.encoder(token_ids))
+        grads = tape.gradient(loss, trainer.decoder.trainable_variables)
+        results.append((trainer.get_weights(), loss, token_losses, correct, grads))
+    (_, *gathered), (_, *masked) = results
+    assert int(np.sum(mask)) % 64 != 0  # the bucket padding is exercised
+    for a, b in zip(gathered[:3], masked[:3]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    for a, b in zip(gathered[3], masked[3]):
+        np.testing.assert_allclose(tf.convert_to_tensor(a), tf.convert_to_tensor(b), rtol=1e-4, atol=1e-6)

@@ -27,6 +27,7 @@ from keras import ops
 
 from tfarae.data.tokenizer import BOS_ID, PAD_ID, SentenceTokenizer, split_words
 from tfarae.data.vocab import build_vocabulary, load_vocabulary, save_vocabulary
+from tfarae.losses import token_cross_entropy
 
 CONFIG_FILE = "lm_config.json"
 VOCAB_FILE = "vocab.txt"
@@ -129,7 +130,7 @@ class LSTMLanguageModel(keras.Model):
         """Returns `(nll [B, T], mask [B, T])`: per-token negative log-likelihood (nats) and real-token mask."""
         token_ids = ops.cast(token_ids, "int32")
         logits = self(token_ids, training=training)
-        nll = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=token_ids, logits=logits)
+        nll = token_cross_entropy(logits, token_ids)[0]
         return nll, ops.cast(ops.not_equal(token_ids, PAD_ID), nll.dtype)
 
     def _mean_nll(self, token_ids, training):
