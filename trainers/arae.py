@@ -17,7 +17,9 @@ class ARAETrainer(AutoencoderTrainer):
     3. `_encoder_adversary_step`: the encoder learns to make real codes score like generated ones,
        its gradient scaled by `grad_lambda` (clipped, the autoencoder's optimizer), optionally
        ramped up from 0 over the first `grad_lambda_warmup` iterations;
-    4. `_generator_step`.
+    4. `_generator_step`;
+    steps 2-4 repeated `gan_rounds` times (the reference's `niters_gan`), each round on its own
+    fresh batches.
 
     Args:
         encoder, decoder: as `AutoencoderTrainer`.
@@ -30,15 +32,14 @@ class ARAETrainer(AutoencoderTrainer):
         grad_lambda_warmup: iterations over which that scale rises linearly from 0 (0: none). The
             adversary pulls on codes that carry little yet; the ramp lets the autoencoder leave its
             language-model plateau first.
+        gan_rounds: GAN rounds (critic steps, encoder adversary, generator) per autoencoder step.
         **kwargs: `AutoencoderTrainer` arguments.
 
-    `train_step` input: `token_ids [B, T]` and `fresh_token_ids [B, critic_steps + 1, T]`.
+    `train_step` input: `token_ids [B, T]` and `fresh_token_ids [B, gan_rounds * (critic_steps + 1), T]`.
     """
 
-    ae_updates_per_iteration = 2  # the autoencoder step and the encoder adversary step
-
     def __init__(self, encoder, decoder, generator, critic, critic_steps=5, lipschitz="gradient_penalty",
-                 gp_lambda=1.0, grad_lambda=0.1, grad_lambda_warmup=0, **kwargs):
+                 gp_lambda=1.0, grad_lambda=0.1, grad_lambda_warmup=0, gan_rounds=1, **kwargs):
         super().__init__(encoder, decoder, **kwargs)
         if lipschitz not in ("gradient_penalty", "weight_clip"):
             raise ValueError(f"lipschitz must be gradient_penalty or weight_clip, got {lipschitz!r}")
@@ -51,13 +52,18 @@ class ARAETrainer(AutoencoderTrainer):
         self.gp_lambda = gp_lambda
         self.grad_lambda = grad_lambda
         self.grad_lambda_warmup = grad_lambda_warmup
+        self.gan_rounds = gan_rounds
         names = ("critic_loss", "wasserstein_estimate", "gradient_penalty", "generator_loss",
                  "encoder_adversary_loss", "code_norm_real", "code_norm_generated")
         self.gan_trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     @property
     def fresh_batches(self):
-        return self.critic_steps + 1
+        return self.gan_rounds * (self.critic_steps + 1)
+
+    @property
+    def ae_updates_per_iteration(self):
+        return 1 + self.gan_rounds  # the autoencoder step and each round's encoder adversary step
 
     @property
     def metrics(self):
@@ -147,11 +153,13 @@ class ARAETrainer(AutoencoderTrainer):
         self.generator_optimizer.apply(tape.gradient(loss, variables), variables)
         self.gan_trackers["generator_loss"].update_state(loss)
 
-    def train_step(self, data):
-        data = features(data)
-        token_ids, fresh = data["token_ids"], data["fresh_token_ids"]
-        self._autoencoder_step(token_ids)
-        batch_size, length = ops.shape(token_ids)[0], ops.shape(token_ids)[1]
+    def _gan_round(self, fresh):
+        """Critic steps on `fresh[:, :-1]`, the encoder adversary on `fresh[:, -1]`, then the generator.
+
+        Args:
+            fresh: int `[B, critic_steps + 1, T]` real batches.
+        """
+        batch_size, length = ops.shape(fresh)[0], ops.shape(fresh)[2]
         # The encoder does not change during the critic steps: encode all their batches in one pass.
         critic_ids = ops.reshape(fresh[:, : self.critic_steps], (-1, length))
         real_codes = ops.reshape(ops.stop_gradient(self.encoder(critic_ids)), (batch_size, self.critic_steps, -1))
@@ -159,6 +167,13 @@ class ARAETrainer(AutoencoderTrainer):
             self._critic_step(real_codes[:, k])
         self._encoder_adversary_step(fresh[:, self.critic_steps])
         self._generator_step(batch_size)
+
+    def train_step(self, data):
+        data = features(data)
+        token_ids, fresh = data["token_ids"], data["fresh_token_ids"]
+        self._autoencoder_step(token_ids)
+        for start in range(0, self.fresh_batches, self.critic_steps + 1):
+            self._gan_round(fresh[:, start : start + self.critic_steps + 1])
         self.iteration.assign_add(1)
         return {m.name: m.result() for m in self.metrics}
 
@@ -170,4 +185,5 @@ class ARAETrainer(AutoencoderTrainer):
             "gp_lambda": self.gp_lambda,
             "grad_lambda": self.grad_lambda,
             "grad_lambda_warmup": self.grad_lambda_warmup,
+            "gan_rounds": self.gan_rounds,
         }

@@ -50,6 +50,28 @@ def test_one_arae_step_updates_every_component(corpus):
         assert np.isfinite(logs[key]), key
 
 
+def test_gan_rounds_repeat_the_gan_phases_on_their_own_fresh_batches(corpus):
+    trainer, data = _trainer(corpus, "train.gan_rounds=3")  # tiny: 2 critic steps
+    assert trainer.fresh_batches == 9 and trainer.ae_updates_per_iteration == 4
+    batch = next(iter(data))
+    assert batch["fresh_token_ids"].shape[1] == 9
+    encoded_batches = []
+    original_encode = trainer.encoder.call
+    trainer.encoder.call = lambda ids, **kwargs: encoded_batches.append(ids) or original_encode(ids, **kwargs)
+    trainer.train_step(batch)  # eagerly, so the encoded batches are values
+    assert int(trainer.critic_optimizer.iterations.numpy()) == 6
+    assert int(trainer.generator_optimizer.iterations.numpy()) == 3
+    assert int(trainer.ae_optimizer.iterations.numpy()) == 4
+    # The autoencoder batch, then per round its two critic batches (one pass) and its adversary batch.
+    fresh = batch["fresh_token_ids"].numpy()
+    expected = [batch["token_ids"].numpy()]
+    for start in (0, 3, 6):
+        expected += [fresh[:, start : start + 2].reshape(-1, fresh.shape[2]), fresh[:, start + 2]]
+    assert len(encoded_batches) == len(expected)
+    for encoded, ids in zip(encoded_batches, expected):
+        np.testing.assert_array_equal(encoded, ids)
+
+
 def test_critic_separates_real_from_generated_codes(corpus):
     tokenizer, encoded = corpus
     # Without BatchNorm: with it, scores of an all-real or all-fake batch are normalised alike.

@@ -90,6 +90,7 @@ class TrainConfig:
     epochs: int = 15  # passes over the training data (autoencoder batches)
     steps_per_epoch: Optional[int] = None  # cap on iterations per epoch (null: a full pass)
     critic_steps: int = 5  # critic updates per iteration, each on a fresh real batch
+    gan_rounds: int = 1  # GAN rounds (critic steps, encoder adversary, generator) per autoencoder step
     lipschitz: str = "gradient_penalty"  # gradient_penalty (2018 code) | weight_clip (paper)
     gp_lambda: float = 1.0  # weight of the gradient penalty
     weight_clip: float = 0.01  # critic weights are kept in [-clip, clip] when lipschitz=weight_clip
@@ -114,7 +115,7 @@ class TrainConfig:
 
     def validate(self):
         _require(self.trainer in ("arae", "ae"), "train.trainer", f"must be arae or ae, got {self.trainer!r}")
-        for key in ("batch_size", "epochs", "critic_steps", "noise_anneal_every", "steps_per_execution"):
+        for key in ("batch_size", "epochs", "critic_steps", "gan_rounds", "noise_anneal_every", "steps_per_execution"):
             _require(getattr(self, key) > 0, f"train.{key}", f"must be positive, got {getattr(self, key)}")
         _require(self.steps_per_epoch is None or self.steps_per_epoch > 0, "train.steps_per_epoch",
                  "must be positive or null")
