@@ -151,7 +151,7 @@ class AutoencoderTrainer(keras.Model):
         return self.noise_std * ops.power(self.noise_anneal, steps)
 
     def reconstruction(self, token_ids, codes, training=False):
-        """Teacher-forced reconstruction of `token_ids [B, T]` from `codes [B, C]` (`training`: the decoder's training mode).
+        """Teacher-forced reconstruction of `token_ids [B, T]` from `codes [B, C]`, the decoder in `training` mode.
 
         Without XLA the softmax layer runs only on real tokens (gathered out of the padding, their
         count rounded up to a multiple of `TOKEN_BUCKET` so the fused loss compiles for few
