@@ -33,13 +33,17 @@ class ARAETrainer(AutoencoderTrainer):
             adversary pulls on codes that carry little yet; the ramp lets the autoencoder leave its
             language-model plateau first.
         gan_rounds: GAN rounds (critic steps, encoder adversary, generator) per autoencoder step.
+        gan_batch_size: global batch size of the GAN phases (None: the autoencoder's). Each replica
+            takes the first `gan_batch_size / replicas` rows of its fresh batches; a smaller GAN
+            batch than the autoencoder's makes the iteration cheaper (the reference uses 64 for both).
         **kwargs: `AutoencoderTrainer` arguments.
 
     `train_step` input: `token_ids [B, T]` and `fresh_token_ids [B, gan_rounds * (critic_steps + 1), T]`.
     """
 
     def __init__(self, encoder, decoder, generator, critic, critic_steps=5, lipschitz="gradient_penalty",
-                 gp_lambda=1.0, grad_lambda=0.1, grad_lambda_warmup=0, gan_rounds=1, **kwargs):
+                 gp_lambda=1.0, grad_lambda=0.1, grad_lambda_warmup=0, gan_rounds=1, gan_batch_size=None,
+                 **kwargs):
         super().__init__(encoder, decoder, **kwargs)
         if lipschitz not in ("gradient_penalty", "weight_clip"):
             raise ValueError(f"lipschitz must be gradient_penalty or weight_clip, got {lipschitz!r}")
@@ -53,6 +57,7 @@ class ARAETrainer(AutoencoderTrainer):
         self.grad_lambda = grad_lambda
         self.grad_lambda_warmup = grad_lambda_warmup
         self.gan_rounds = gan_rounds
+        self.gan_batch_size = gan_batch_size
         names = ("critic_loss", "wasserstein_estimate", "gradient_penalty", "generator_loss",
                  "encoder_adversary_loss", "code_norm_real", "code_norm_generated")
         self.gan_trackers = {name: keras.metrics.Mean(name=name) for name in names}
@@ -168,9 +173,19 @@ class ARAETrainer(AutoencoderTrainer):
         self._encoder_adversary_step(fresh[:, self.critic_steps])
         self._generator_step(batch_size)
 
+    def _local_fresh(self, fresh):
+        """Returns this replica's rows of `fresh [B_local, K, T]` that the GAN phases use."""
+        if self.gan_batch_size is None:
+            return fresh
+        context = tf.distribute.get_replica_context()
+        replicas = 1 if context is None else context.num_replicas_in_sync
+        if self.gan_batch_size % replicas:
+            raise ValueError(f"train.gan_batch_size={self.gan_batch_size} must divide evenly over {replicas} replicas")
+        return fresh[: self.gan_batch_size // replicas]
+
     def train_step(self, data):
         data = features(data)
-        token_ids, fresh = data["token_ids"], data["fresh_token_ids"]
+        token_ids, fresh = data["token_ids"], self._local_fresh(data["fresh_token_ids"])
         self._autoencoder_step(token_ids)
         for start in range(0, self.fresh_batches, self.critic_steps + 1):
             self._gan_round(fresh[:, start : start + self.critic_steps + 1])
@@ -186,4 +201,5 @@ class ARAETrainer(AutoencoderTrainer):
             "grad_lambda": self.grad_lambda,
             "grad_lambda_warmup": self.grad_lambda_warmup,
             "gan_rounds": self.gan_rounds,
+            "gan_batch_size": self.gan_batch_size,
         }

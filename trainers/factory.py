@@ -33,7 +33,7 @@ def make_trainer(config, vocab_size, sequence_length):
         trainer = ARAETrainer(encoder, decoder, generator, critic, critic_steps=train.critic_steps,
                               lipschitz=train.lipschitz, gp_lambda=train.gp_lambda, grad_lambda=train.grad_lambda,
                               grad_lambda_warmup=train.grad_lambda_warmup, gan_rounds=train.gan_rounds,
-                              **common)
+                              gan_batch_size=train.gan_batch_size, **common)
     trainer.build((None, sequence_length))
     return trainer
 

@@ -17,6 +17,7 @@ PRESETS = ["tiny", "arae_default", "arae_snli", "arae_snli_dev", "arae_yelp"]
     ({"model": {"critic_hidden": [8, -1]}}, "model.critic_hidden"),
     ({"model": {"output_dtype": "float16"}}, "model.output_dtype"),
     ({"train": {"ae_lr_schedule": "linear"}}, "train.ae_lr_schedule"),
+    ({"train": {"batch_size": 64, "gan_batch_size": 128}}, "train.gan_batch_size"),
     ({"data": {"source": "files", "train_files": ["/no/such/file"], "valid_files": ["/no/such/file"]}},
      "data.train_files[0]"),
 ])

@@ -51,8 +51,9 @@ def test_one_arae_step_updates_every_component(corpus):
         assert np.isfinite(logs[key]), key
 
 
-def test_gan_rounds_repeat_the_gan_phases_on_their_own_fresh_batches(corpus):
-    trainer, data = _trainer(corpus, "train.gan_rounds=3")  # tiny: 2 critic steps
+@pytest.mark.parametrize("gan_batch_size", [None, 4])
+def test_gan_rounds_repeat_the_gan_phases_on_their_own_fresh_batches(corpus, gan_batch_size):
+    trainer, data = _trainer(corpus, "train.gan_rounds=3", f"train.gan_batch_size={gan_batch_size or 'null'}")
     assert trainer.fresh_batches == 9 and trainer.ae_updates_per_iteration == 4
     batch = next(iter(data))
     assert batch["fresh_token_ids"].shape[1] == 9
@@ -63,8 +64,9 @@ def test_gan_rounds_repeat_the_gan_phases_on_their_own_fresh_batches(corpus):
     assert int(trainer.critic_optimizer.iterations.numpy()) == 6
     assert int(trainer.generator_optimizer.iterations.numpy()) == 3
     assert int(trainer.ae_optimizer.iterations.numpy()) == 4
-    # The autoencoder batch, then per round its two critic batches (one pass) and its adversary batch.
-    fresh = batch["fresh_token_ids"].numpy()
+    # The autoencoder batch, then per round its two critic batches (one pass) and its adversary batch,
+    # each the first gan_batch_size rows (tiny: batch 16, 2 critic steps).
+    fresh = batch["fresh_token_ids"].numpy()[:gan_batch_size]
     expected = [batch["token_ids"].numpy()]
     for start in (0, 3, 6):
         expected += [fresh[:, start : start + 2].reshape(-1, fresh.shape[2]), fresh[:, start + 2]]

@@ -91,6 +91,7 @@ class TrainConfig:
     steps_per_epoch: Optional[int] = None  # cap on iterations per epoch (null: a full pass)
     critic_steps: int = 5  # critic updates per iteration, each on a fresh real batch
     gan_rounds: int = 1  # GAN rounds (critic steps, encoder adversary, generator) per autoencoder step
+    gan_batch_size: Optional[int] = None  # global batch of the GAN phases, at most batch_size (null: batch_size)
     lipschitz: str = "gradient_penalty"  # gradient_penalty (2018 code) | weight_clip (paper)
     gp_lambda: float = 1.0  # weight of the gradient penalty
     weight_clip: float = 0.01  # critic weights are kept in [-clip, clip] when lipschitz=weight_clip
@@ -119,6 +120,8 @@ class TrainConfig:
             _require(getattr(self, key) > 0, f"train.{key}", f"must be positive, got {getattr(self, key)}")
         _require(self.steps_per_epoch is None or self.steps_per_epoch > 0, "train.steps_per_epoch",
                  "must be positive or null")
+        _require(self.gan_batch_size is None or 0 < self.gan_batch_size <= self.batch_size, "train.gan_batch_size",
+                 f"must be null or in [1, batch_size={self.batch_size}], got {self.gan_batch_size}")
         _require(self.ae_optimizer in ("sgd", "adam"), "train.ae_optimizer",
                  f"must be sgd or adam, got {self.ae_optimizer!r}")
         _require(self.ae_lr_schedule in ("constant", "cosine"), "train.ae_lr_schedule",
