@@ -42,11 +42,15 @@ def test_one_arae_step_updates_every_component(corpus):
     trainer, data = _trainer(corpus)
     assert isinstance(trainer, ARAETrainer) and trainer.fresh_batches == 3
     before = {name: [w.numpy().copy() for w in c.trainable_weights] for name, c in trainer.components.items()}
-    logs = trainer.train_on_batch(next(iter(data)), return_dict=True)
+    batch = next(iter(data))
+    logs = trainer.train_on_batch(batch, return_dict=True)
     for name, component in trainer.components.items():
         assert any(not np.allclose(a, b.numpy()) for a, b in zip(before[name], component.trainable_weights)), name
     assert logs["code_norm_real"] == pytest.approx(1.0, abs=1e-5)
     assert int(trainer.iteration.numpy()) == 1
+    # Each critic step counts in the trackers: its losses once, its codes once per example.
+    assert float(trainer.gan_trackers["critic_loss"].count) == trainer.critic_steps == 2
+    assert float(trainer.gan_trackers["code_norm_generated"].count) == 2 * batch["token_ids"].shape[0]
     for key in ("reconstruction_loss", "critic_loss", "wasserstein_estimate", "gradient_penalty", "generator_loss"):
         assert np.isfinite(logs[key]), key
 

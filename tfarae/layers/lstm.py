@@ -85,8 +85,8 @@ class ProjectedLSTM(keras.layers.Layer):
             return lstm_sequence(projected, tf.identity(self.recurrent_kernel))  # read outside the custom gradient
         state = self.initial_state(ops.shape(projected)[0])
         outputs = []
-        for t in range(projected.shape[1]):  # static length: unrolled, XLA- and TF.js-friendly
-            state = self.step(projected[:, t], state)
+        for step_input in ops.unstack(projected, axis=1):  # static length: unrolled, XLA- and TF.js-friendly
+            state = self.step(step_input, state)
             outputs.append(state[0])
         return ops.stack(outputs, axis=1)
 

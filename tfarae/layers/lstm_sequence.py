@@ -1,10 +1,13 @@
 """An unrolled LSTM sequence pass with a hand-written backward pass, for training speed.
 
 Automatic differentiation of the unrolled loop takes, at every step, a small matrix product for
-the recurrent kernel's gradient and re-derives every gate's derivative from its pre-activation.
-The backward pass here keeps the forward activations, runs one matrix product per step (the
-gradient into `h`), and takes the recurrent kernel's gradient as one large product over all
-steps. The maths are those of `ProjectedLSTM.step` (gates i, f, c, o; zero initial state).
+the recurrent kernel's gradient and some twenty small elementwise ops re-deriving every gate's
+derivative. The backward pass here computes each step's local derivatives for all steps at once
+(a few large elementwise ops), leaves the sequential loop with one matrix product and five
+elementwise ops per step (the gradient into `h` and `c`), and takes the recurrent kernel's
+gradient as one large product over all steps. On a CPU, where a small op costs about as much as
+its arithmetic, that halves the backward pass's op count. The maths are those of
+`ProjectedLSTM.step` (gates i, f, c, o; zero initial state).
 """
 
 import tensorflow as tf
@@ -24,40 +27,43 @@ def lstm_sequence(projected, recurrent_kernel):
         `recurrent_kernel` out.)
     """
     units = recurrent_kernel.shape[0]
-    steps = projected.shape[1]
-    batch_size = tf.shape(projected)[0]
-    h = c = tf.zeros((batch_size, units), projected.dtype)
-    previous_c, activations, outputs = [], [], []
-    for t in range(steps):
-        previous_c.append(c)
-        gates = projected[:, t] + tf.matmul(h, recurrent_kernel)
-        sigmoids = tf.sigmoid(gates)
-        i, f, o = sigmoids[:, :units], sigmoids[:, units : 2 * units], sigmoids[:, 3 * units :]
-        g = tf.tanh(gates[:, 2 * units : 3 * units])
+    zeros = tf.zeros((tf.shape(projected)[0], units), projected.dtype)
+    h = c = zeros
+    cells, gates, tanh_cells, outputs = [zeros], [], [], []  # cells[t] is the cell state step t starts from
+    for step_input in tf.unstack(projected, axis=1):
+        i, f, g, o = tf.split(step_input + tf.matmul(h, recurrent_kernel), 4, axis=1)
+        i, f, g, o = tf.sigmoid(i), tf.sigmoid(f), tf.tanh(g), tf.sigmoid(o)
         c = f * c + i * g
         tanh_c = tf.tanh(c)
         h = o * tanh_c
-        activations.append((i, f, g, o, tanh_c))
+        cells.append(c)
+        gates.append((i, f, g, o))
+        tanh_cells.append(tanh_c)
         outputs.append(h)
 
     def gradient(d_hidden):
-        d_h_next = d_c_next = tf.zeros((batch_size, units), projected.dtype)
-        d_gates = [None] * steps
-        for t in reversed(range(steps)):
-            i, f, g, o, tanh_c = activations[t]
-            d_h = d_hidden[:, t] + d_h_next
-            d_c = d_h * o * (1.0 - tanh_c * tanh_c) + d_c_next
-            d_gates[t] = tf.concat([d_c * g * i * (1.0 - i), d_c * previous_c[t] * f * (1.0 - f),
-                                    d_c * i * (1.0 - g * g), d_h * tanh_c * o * (1.0 - o)], axis=1)
-            d_c_next = d_c * f
+        # Local derivatives of every step at once, time-major [T, B, ·]:
+        # dc_t/dh_t through o_t, and d gates_t (pre-activation) per unit of dc_t (i, f, g) or dh_t (o).
+        i, f, g, o = (tf.stack(gate, axis=0) for gate in zip(*gates))
+        tanh_c, previous_c = tf.stack(tanh_cells, axis=0), tf.stack(cells[:-1], axis=0)
+        cell_from_hidden = tf.unstack(o * (1.0 - tanh_c * tanh_c))
+        gate_factors = tf.unstack(tf.concat([g * i * (1.0 - i), previous_c * f * (1.0 - f), i * (1.0 - g * g),
+                                             tanh_c * o * (1.0 - o)], axis=2))
+        forget = tf.unstack(f)
+        d_outputs = tf.unstack(d_hidden, axis=1)
+        d_h_next = d_c_next = zeros
+        d_gates = [None] * len(outputs)
+        for t in reversed(range(len(outputs))):
+            d_h = d_outputs[t] + d_h_next
+            d_c = d_h * cell_from_hidden[t] + d_c_next
+            d_gates[t] = tf.concat([d_c, d_c, d_c, d_h], axis=1) * gate_factors[t]
+            d_c_next = d_c * forget[t]
             if t > 0:
                 d_h_next = tf.matmul(d_gates[t], recurrent_kernel, transpose_b=True)
         d_projected = tf.stack(d_gates, axis=1)
-        if steps == 1:  # h starts at zero: the kernel gets no gradient
-            return d_projected, tf.zeros_like(recurrent_kernel)
-        # Step t's gates saw h_{t-1}, the output of step t-1 (step 0 saw zeros, adding nothing).
-        d_kernel = tf.matmul(tf.reshape(tf.stack(outputs[:-1], axis=1), (-1, units)),
-                             tf.reshape(d_projected[:, 1:], (-1, 4 * units)), transpose_a=True)
+        # Step t's gates saw h_{t-1} (step 0 saw zeros, which add nothing): one product over all steps.
+        previous_h = tf.reshape(tf.stack([zeros] + outputs[:-1], axis=1), (-1, units))
+        d_kernel = tf.matmul(previous_h, tf.reshape(d_projected, (-1, 4 * units)), transpose_a=True)
         return d_projected, d_kernel
 
     return tf.stack(outputs, axis=1), gradient
