@@ -115,7 +115,7 @@ def phase_times(trainer, batch, repeats=20):
     real = trainer.encoder(ids)
     phases = {
         "autoencoder": tf.function(lambda: trainer._autoencoder_step(ids)),
-        "critic_encode": tf.function(lambda: trainer.encoder(tf.reshape(fresh[:, :5], (-1, ids.shape[1])))),
+        "critic_encode": tf.function(lambda: trainer.encoder(tf.reshape(fresh[:, : trainer.critic_steps], (-1, ids.shape[1])))),
         "critic (x1)": tf.function(lambda: trainer._critic_step(real)),
         "encoder_adversary": tf.function(lambda: trainer._encoder_adversary_step(ids)),
         "generator": tf.function(lambda: trainer._generator_step(ids.shape[0])),
