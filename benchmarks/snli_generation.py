@@ -1,7 +1,7 @@
 """SNLI generation benchmark: reverse perplexity of real data, AE samples and ARAE samples (thesis Table 4.x).
 
 Trains ARAE (`--config`, default `configs/arae_snli_dev.yaml`: the reference SNLI model with Adam,
-a bfloat16 softmax layer, a critic without BatchNorm and three GAN rounds per autoencoder step, 10
+a bfloat16 softmax layer, a critic without BatchNorm and three GAN rounds per autoencoder step, 20
 epochs, so it trains stably in the hour) and the AE baseline (the same config
 with `train.trainer=ae`) on `../shared/data/snli/valid.txt` (11.5k sentences of
 at most 15 words; only the SNLI dev split is available, so absolute numbers are not the paper's),
@@ -14,7 +14,7 @@ real training text, and prints:
 samples" are LMs of the same recipe and vocabulary trained on N generated sentences, scored on the
 same held-out text. Targets: ARAE < AE on reverse PPL, ARAE <= 1.5 x real data, >= 50% distinct.
 
-    python benchmarks/snli_generation.py                 # full: 23 min on 2 CPU cores (measured once)
+    python benchmarks/snli_generation.py                 # full: 31 min on 2 CPU cores (measured once)
     python benchmarks/snli_generation.py --quick         # smoke test: ~3 min, meaningless numbers
 
 Everything lands in --out (default runs/snli_generation-<time>): arae/, ae/ (run directories with
