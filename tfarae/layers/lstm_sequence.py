@@ -4,10 +4,10 @@ Automatic differentiation of the unrolled loop takes, at every step, a small mat
 the recurrent kernel's gradient and some twenty small elementwise ops re-deriving every gate's
 derivative. The backward pass here computes each step's local derivatives for all steps at once
 (a few large elementwise ops), leaves the sequential loop with one matrix product, one
-concatenation and five elementwise ops per step (the gradients into `h` and `c`), and takes the recurrent kernel's
-gradient as one large product over all steps. On a CPU, where a small op costs about as much as
-its arithmetic, that halves the backward pass's op count. The maths are those of
-`ProjectedLSTM.step` (gates i, f, c, o; zero initial state).
+concatenation and five elementwise ops per step (the gradients into `h` and `c`), and takes the
+recurrent kernel's gradient as one large product over all steps. On a CPU a small op costs about
+as much as its arithmetic, so the op count matters. The maths are those of `ProjectedLSTM.step`
+(gates i, f, c, o; zero initial state).
 """
 
 import tensorflow as tf
