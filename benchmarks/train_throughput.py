@@ -150,7 +150,7 @@ def main():
     trainer = compile_trainer(make_trainer(config, VOCAB, t), config)
     dataset = train_dataset(encoded, b, trainer.fresh_batches, 20000, seed=0).repeat()
     timer = SteadyStateTimer(warmup=30)  # past the loss compilations for each token-count bucket
-    trainer.fit(dataset, steps_per_epoch=timer.warmup + args.steps, epochs=1, verbose=0, callbacks=[timer])
+    trainer.fit(dataset, steps_per_epoch=timer.warmup + args.steps, epochs=1, shuffle=False, verbose=0, callbacks=[timer])
     seconds = timer.seconds_per_step()
     flops = flops_per_iteration(300, 300, VOCAB, 100, (300, 300), b, t, k, tokens)
     if not args.skip_phases:

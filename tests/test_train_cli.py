@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 
 import h5py
 import keras
@@ -11,7 +12,7 @@ import tensorflow as tf
 
 from tfarae.callbacks import TrainingDiverged
 from tfarae.config import load_config
-from tfarae.run import CHECKPOINT_FILE, run
+from tfarae.run import CHECKPOINT_FILE, load_trainer, run
 from tfarae.train import main
 from tfarae.trainers import AutoencoderTrainer
 
@@ -44,6 +45,80 @@ def test_cli_refuses_to_overwrite_a_run(tiny_run_dir):
         main(["--config", "tiny", "--run-dir", tiny_run_dir])
 
 
+def test_cli_missing_config_path_is_an_error(tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--config", "/missing/dir/tiny.yaml", "--run-dir", str(tmp_path / "r")])
+    assert exit_info.value.code == "error: --config: no such file: /missing/dir/tiny.yaml"
+    assert not os.path.exists(tmp_path / "r")
+
+
+def test_cli_resume_without_a_run_names_resume(tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--resume", "--run-dir", str(tmp_path)])
+    assert exit_info.value.code == f"error: --resume: {tmp_path} holds no run (config.yaml missing)"
+    assert os.listdir(tmp_path) == []
+
+
+def test_batch_larger_than_the_corpus_is_one_line_and_writes_nothing(tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--config", "tiny", "--run-dir", str(tmp_path / "r"), "--set", "train.batch_size=100000"])
+    assert exit_info.value.code.startswith("error: train.batch_size: 100000 is more than the 512 training")
+    assert not os.path.exists(tmp_path / "r")
+
+
+def _run_files(run_dir):
+    """Returns `{relative path: bytes}` of every file in `run_dir`."""
+    files = {}
+    for root, _, names in os.walk(run_dir):
+        for name in names:
+            path = os.path.join(root, name)
+            files[os.path.relpath(path, run_dir)] = open(path, "rb").read()
+    return files
+
+
+@pytest.mark.parametrize("override, key", [("model.hidden_dim=16", "model.hidden_dim"),
+                                           ("train.trainer=ae", "train.trainer"),
+                                           ("train.adversary_optimizer=adam", "--resume")])
+def test_a_refused_resume_leaves_the_run_untouched(tiny_run_dir, tmp_path, override, key):
+    run_dir = str(tmp_path / "run")
+    shutil.copytree(tiny_run_dir, run_dir)
+    before = _run_files(run_dir)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--resume", "--run-dir", run_dir, "--set", override])
+    assert exit_info.value.code.startswith(f"error: {key}") and "\n" not in exit_info.value.code
+    assert _run_files(run_dir) == before
+    load_trainer(run_dir)  # still loads, so --resume and export still work
+
+
+def test_resume_may_change_the_schedule(tiny_run_dir, tmp_path):
+    run_dir = str(tmp_path / "run")
+    shutil.copytree(tiny_run_dir, run_dir)
+    metrics = run(load_config(os.path.join(run_dir, "config.yaml"), ["train.epochs=3", "train.num_eval_samples=0"]),
+                  run_dir, resume=True, verbose=0)
+    assert metrics["iterations"] == 24  # the tiny run: 2 epochs of 8 steps, one more epoch
+    assert load_config(os.path.join(run_dir, "config.yaml")).train.epochs == 3
+
+
+class OptimizerStates(keras.callbacks.Callback):
+    """Records the values of every optimizer variable of the trainer at the end of one epoch, or at train begin."""
+
+    def __init__(self, epoch=None):
+        super().__init__()
+        self.epoch, self.values = epoch, None
+
+    def _record(self):
+        self.values = {o: [v.numpy().copy() for v in getattr(self.model, o).variables]
+                       for o in ("ae_optimizer", "critic_optimizer", "generator_optimizer", "adversary_optimizer")}
+
+    def on_train_begin(self, logs=None):
+        if self.epoch is None:
+            self._record()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            self._record()
+
+
 class KillAt(keras.callbacks.Callback):
     """Interrupts training like a kill signal at a given epoch and batch."""
 
@@ -61,13 +136,19 @@ class KillAt(keras.callbacks.Callback):
 
 def test_resume_after_a_kill_loses_at_most_the_current_epoch(tmp_path):
     run_dir = str(tmp_path / "run")
-    config = load_config("tiny", ["train.epochs=3", "train.num_eval_samples=0"])
+    config = load_config("tiny", ["train.epochs=3", "train.num_eval_samples=0", "train.ae_optimizer=adam",
+                                  "train.adversary_optimizer=adam"])
+    saved = OptimizerStates(epoch=0)
     with pytest.raises(KeyboardInterrupt):
-        run(config, run_dir, verbose=0, callbacks=[KillAt(epoch=1, batch=1)])
-    metrics = run(config, run_dir, resume=True, verbose=0)
+        run(config, run_dir, verbose=0, callbacks=[saved, KillAt(epoch=1, batch=1)])
+    restored = OptimizerStates()
+    metrics = run(config, run_dir, resume=True, verbose=0, callbacks=[restored])
     assert metrics["iterations"] == 12  # 3 epochs × 4 steps: epoch 2 redone, nothing counted twice
-    with h5py.File(os.path.join(run_dir, "backup", "latest.weights.h5")) as f:
-        assert {"ae_optimizer", "critic_optimizer", "generator_optimizer"} <= set(f)
+    for name, values in saved.values.items():  # the states at the end of epoch 1 came back, value for value
+        assert len(values) == len(restored.values[name]) > 1, name
+        assert any(np.any(v != 0) for v in values[1:]), name  # moments or iteration counts, not just zeros
+        for a, b in zip(values, restored.values[name]):
+            np.testing.assert_array_equal(a, b)
 
 
 @pytest.fixture
@@ -85,6 +166,17 @@ def nan_once(monkeypatch):
 
     monkeypatch.setattr(AutoencoderTrainer, "reconstruction", once_nan)
     return armed
+
+
+def test_export_and_evaluate_refuse_a_run_killed_in_its_first_epoch(tmp_path):
+    from tfarae.export.writer import ExportError, export_run
+
+    run_dir = str(tmp_path / "run")
+    with pytest.raises(KeyboardInterrupt):
+        run(load_config("tiny"), run_dir, verbose=0, callbacks=[KillAt(epoch=0, batch=1)])
+    with pytest.raises(ExportError, match="no finished epoch") as error:
+        export_run(run_dir, str(tmp_path / "models"))
+    assert "\n" not in str(error.value) and not os.path.exists(tmp_path / "models")
 
 
 def test_nan_stops_with_the_last_good_checkpoint_intact(tmp_path, nan_once):

@@ -1,4 +1,4 @@
-"""Training callbacks: per-epoch samples, and the NaN guard."""
+"""Training callbacks: the sampling fit, per-epoch samples, and the NaN guard."""
 
 import math
 import os
@@ -12,29 +12,45 @@ class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the message says where and what was kept."""
 
 
+class SamplingFit(keras.callbacks.Callback):
+    """Fits what the trainer samples from (`prepare_sampling`) to all training ids after each epoch.
+
+    The one place the AE baseline's code Gaussian is fitted: the checkpoint and the backup saved
+    after it hold the fit, and `metrics.json`, `tfarae.evaluate` and the export all use it as loaded.
+    Place it before the callbacks that sample or save.
+
+    Args:
+        token_ids: int `[N, T]`, every training sentence.
+    """
+
+    def __init__(self, token_ids):
+        super().__init__()
+        self.token_ids = token_ids
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.prepare_sampling(self.token_ids)
+
+
 class SampleWriter(keras.callbacks.Callback):
     """Writes `directory/epoch_NNN.txt` with generated and reconstructed sentences after each epoch.
 
     Args:
         tokenizer: the run's `SentenceTokenizer`.
         valid_sentences: sentences to reconstruct (the first `num` are used).
-        fit_token_ids: int `[N, T]` training ids the trainer's `prepare_sampling` may fit to.
         directory: where the files go.
-        num: sentences of each kind per epoch.
+        num: sentences of each kind per epoch (0: none, no file).
         seed: generation seed (the same every epoch, so files compare across epochs).
     """
 
-    def __init__(self, tokenizer, valid_sentences, fit_token_ids, directory, num, seed=0):
+    def __init__(self, tokenizer, valid_sentences, directory, num, seed=0):
         super().__init__()
         self.tokenizer = tokenizer
         self.valid_sentences = list(valid_sentences[:num])
-        self.fit_token_ids = fit_token_ids
         self.directory = directory
         self.num = num
         self.seed = seed
 
     def on_epoch_end(self, epoch, logs=None):
-        self.model.prepare_sampling(self.fit_token_ids)
         if not self.num:
             return
         generated = generate_sentences(self.model, self.tokenizer, self.num, seed=self.seed)
@@ -53,24 +69,30 @@ class NaNGuard(keras.callbacks.Callback):
 
     Args:
         checkpoint_path: the last good weights (`.weights.h5`, written at the end of each epoch
-            by `ModelCheckpoint`; this callback writes it at the start if it is missing).
+            by `ModelCheckpoint`; it exists only once an epoch has finished).
+        initial_path: where the weights at the start of training are written, the rollback point
+            while `checkpoint_path` does not exist yet.
         policy: `stop` raises `TrainingDiverged` at once (checkpoint untouched); `rollback`
-            reloads the checkpoint (weights and optimizer states) and goes on, up to
+            reloads the last good weights (and optimizer states) and goes on, up to
             `max_rollbacks` times, then stops.
     """
 
-    def __init__(self, checkpoint_path, policy="stop", max_rollbacks=3):
+    def __init__(self, checkpoint_path, initial_path, policy="stop", max_rollbacks=3):
         super().__init__()
         self.checkpoint_path = checkpoint_path
+        self.initial_path = initial_path
         self.policy = policy
         self.max_rollbacks = max_rollbacks
         self.rollbacks = 0
         self.epoch = 0
 
     def on_train_begin(self, logs=None):
-        if not os.path.exists(self.checkpoint_path):
-            os.makedirs(os.path.dirname(self.checkpoint_path), exist_ok=True)
-            self.model.save_weights(self.checkpoint_path)
+        os.makedirs(os.path.dirname(self.initial_path), exist_ok=True)
+        self.model.save_weights(self.initial_path)
+
+    def last_good(self):
+        """Returns the path of the last good weights: the last finished epoch's, else the initial ones."""
+        return self.checkpoint_path if os.path.exists(self.checkpoint_path) else self.initial_path
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -82,11 +104,15 @@ class NaNGuard(keras.callbacks.Callback):
         where = f"epoch {self.epoch + 1}, batch {batch + 1}: {', '.join(bad)} became NaN/inf"
         if self.policy == "rollback" and self.rollbacks < self.max_rollbacks:
             self.rollbacks += 1
-            self.model.load_weights(self.checkpoint_path)
+            self.model.load_weights(self.last_good())
             for metric in self.model.metrics:
                 metric.reset_state()
-            print(f"\nNaN guard: {where}; rolled back to {self.checkpoint_path} ({self.rollbacks}/{self.max_rollbacks})")
+            print(f"\nNaN guard: {where}; rolled back to {self.last_good()} ({self.rollbacks}/{self.max_rollbacks})")
             return
+        if not os.path.exists(self.checkpoint_path):
+            raise TrainingDiverged(f"training diverged at {where}, before any epoch finished (the initial weights "
+                                   f"are at {self.initial_path}); lower the learning rates and run again with --resume "
+                                   "(no epoch to keep: it starts over).")
         raise TrainingDiverged(
             f"training diverged at {where}. The last good checkpoint is intact at {self.checkpoint_path}; "
             "lower the learning rates and continue with --resume."

@@ -4,6 +4,7 @@ Run directory layout (every path is relative to `run_dir`):
   config.yaml                      the resolved configuration
   vocab.txt                        one token per line, in id order
   checkpoints/last.weights.h5      weights and all optimizer states after the last finished epoch
+  checkpoints/initial.weights.h5   the weights training started from (the NaN guard's first rollback point)
   backup/                          Keras BackupAndRestore state used by --resume
   logs/                            TensorBoard (train/ and validation/)
   samples/epoch_NNN.txt            generated and reconstructed sentences per epoch
@@ -11,14 +12,16 @@ Run directory layout (every path is relative to `run_dir`):
   metrics.json                     final figures (see `final_metrics`)
 """
 
+import dataclasses
 import json
 import os
+import warnings
 
 import keras
 
-from tfarae.callbacks import NaNGuard, SampleWriter
+from tfarae.callbacks import NaNGuard, SampleWriter, SamplingFit
 from tfarae.config import ConfigError, load_config, save_config
-from tfarae.data.pipeline import encode_sentences, eval_dataset, train_dataset
+from tfarae.data.pipeline import encode_sentences, eval_dataset, sentences_as_seen, train_dataset
 from tfarae.data.sources import load_corpus
 from tfarae.data.tokenizer import SentenceTokenizer, split_words
 from tfarae.data.vocab import build_vocabulary, load_vocabulary, save_vocabulary
@@ -30,7 +33,10 @@ from tfarae.trainers.factory import compile_trainer, make_trainer
 CONFIG_FILE = "config.yaml"
 VOCAB_FILE = "vocab.txt"
 CHECKPOINT_FILE = os.path.join("checkpoints", "last.weights.h5")
+INITIAL_CHECKPOINT_FILE = os.path.join("checkpoints", "initial.weights.h5")
+BACKUP_DIR = "backup"
 METRICS_FILE = "metrics.json"
+FIXED_ON_RESUME = ("data", "model", "train.trainer")  # what the checkpoint and vocabulary were made with
 
 
 def make_tokenizer(data_config, vocabulary):
@@ -39,21 +45,20 @@ def make_tokenizer(data_config, vocabulary):
                              split_punctuation=data_config.split_punctuation, backend=data_config.tokenizer)
 
 
-def _vocabulary(data_config, sentences, path):
-    """Loads `path` if it exists (resume), else builds the vocabulary from `sentences` and saves it."""
-    if os.path.exists(path):
-        return load_vocabulary(path)
+def _vocabulary(data_config, sentences, run_dir, resume):
+    """Returns the run's vocabulary when resuming, else a new one built from `sentences` (not saved yet)."""
+    if resume:
+        return load_vocabulary(os.path.join(run_dir, VOCAB_FILE))
     words = split_words(sentences, data_config.lowercase, data_config.split_punctuation, data_config.tokenizer)
-    vocabulary = build_vocabulary(words, data_config.vocab_size)
-    save_vocabulary(vocabulary, path)
-    return vocabulary
+    return build_vocabulary(words, data_config.vocab_size)
 
 
 def load_trainer(run_dir):
     """Rebuilds the trainer of a run directory from its config, vocabulary and last checkpoint.
 
     Returns:
-        `(config, tokenizer, trainer)`; the trainer is compiled so optimizer states load too.
+        `(config, tokenizer, trainer)`; the trainer is compiled so optimizer states load too, and
+        holds what it samples from as trained (the AE baseline's code Gaussian is not refitted).
     """
     config = load_config(os.path.join(run_dir, CONFIG_FILE))
     tokenizer = make_tokenizer(config.data, load_vocabulary(os.path.join(run_dir, VOCAB_FILE)))
@@ -68,67 +73,121 @@ def final_metrics(trainer, tokenizer, config, train, valid_dataset, oracle=None)
     Keys: `reconstruction_accuracy` (validation token accuracy, 0–1), `reconstruction_loss`, and
     for `config.train.num_eval_samples` generated sentences `distinct_fraction`, `novel_fraction`
     (vs. the training set), `mean_length`, `distinct_1`, `distinct_2`, plus `valid_fraction` when
-    the corpus has an oracle.
+    the corpus has an oracle. Samples come from the trainer as it is (its sampling fit included).
     """
     evaluation = trainer.evaluate(valid_dataset, verbose=0, return_dict=True)
     metrics = {k: float(evaluation[k]) for k in ("reconstruction_accuracy", "reconstruction_loss")}
     if config.train.num_eval_samples:
-        trainer.prepare_sampling(train.token_ids)
         samples = generate_sentences(trainer, tokenizer, config.train.num_eval_samples, seed=config.train.seed)
-        training_text = [s.decode("utf-8") for s in tokenizer.detokenize(train.token_ids).numpy()]
-        metrics.update(sample_statistics(samples, training_text, oracle))
+        metrics.update(sample_statistics(samples, sentences_as_seen(tokenizer, train.token_ids), oracle))
         metrics["num_samples"] = len(samples)
     return metrics
 
 
-def _prepare_run_dir(run_dir, config, resume):
-    config_path = os.path.join(run_dir, CONFIG_FILE)
-    if resume:
-        if not os.path.exists(config_path):
-            raise ConfigError(f"--resume: {run_dir} holds no run ({CONFIG_FILE} missing)")
-    elif os.path.exists(config_path):
+def check_run_dir(run_dir, resume):
+    """Raises `ConfigError` unless `run_dir` holds a run when resuming, and none otherwise (writes nothing)."""
+    has_run = os.path.exists(os.path.join(run_dir, CONFIG_FILE))
+    if resume and not has_run:
+        raise ConfigError(f"--resume: {run_dir} holds no run ({CONFIG_FILE} missing)")
+    if not resume and has_run:
         raise ConfigError(f"--run-dir: {run_dir} already holds a run; pass --resume or choose another directory")
-    os.makedirs(run_dir, exist_ok=True)
-    save_config(config, config_path)
+
+
+def _flatten(config):
+    """Returns `{"section.key": value}` of a `Config`."""
+    return {f"{section}.{key}": value for section, fields in dataclasses.asdict(config).items()
+            for key, value in fields.items()}
+
+
+def check_resume_changes(saved, config):
+    """Raises `ConfigError` naming the first `FIXED_ON_RESUME` setting in which `config` differs from `saved`."""
+    before, after = _flatten(saved), _flatten(config)
+    for key, value in after.items():
+        if key.startswith(FIXED_ON_RESUME) and value != before[key]:
+            raise ConfigError(f"{key}: cannot change on --resume (the run was trained with {before[key]!r}, "
+                              f"got {value!r}); start a new run directory instead")
+
+
+def _check_checkpoint_fits(trainer, run_dir):
+    """Loads the run's latest weights into `trainer`; raises `ConfigError` in one line if they do not fit.
+
+    Keras only warns when an optimizer's saved state does not fit (another optimizer or schedule);
+    any warning while loading counts as a misfit here.
+    """
+    for path in (os.path.join(run_dir, BACKUP_DIR, "latest.weights.h5"), os.path.join(run_dir, CHECKPOINT_FILE)):
+        if not os.path.exists(path):
+            continue
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                trainer.load_weights(path)
+            except Exception as error:  # Keras raises several types; the run must stay untouched either way
+                caught.append(error)
+        if caught:
+            message = str(getattr(caught[0], "message", caught[0])).strip().splitlines() or [repr(caught[0])]
+            raise ConfigError(f"--resume: {path} does not fit the changed config ({message[0]})")
+        return
+
+
+def _check_data_fits(config, train, valid):
+    """Raises `ConfigError` when the data cannot feed the config (checked before anything is written)."""
+    fitting = f"sentences of at most data.maxlen={config.data.maxlen} words"
+    if len(train.token_ids) < config.train.batch_size:
+        raise ConfigError(f"train.batch_size: {config.train.batch_size} is more than the {len(train.token_ids)} "
+                          f"training {fitting}")
+    if not len(valid.token_ids):
+        raise ConfigError(f"data: no validation {fitting}")
 
 
 def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
     """Trains `config` into `run_dir` and returns the final metrics (also written to `metrics.json`).
 
+    Everything that can be checked (run directory, changes on resume, data against batch size,
+    checkpoint against config) is checked before the run directory is written.
+
     Args:
-        config: a validated `Config` (when resuming, the caller loads it from the run directory).
+        config: a validated `Config` (when resuming: the run directory's own, with any overrides).
         run_dir: the run directory (created if needed).
         resume: continue the run in `run_dir` from its backup (step count and optimizer states).
         verbose: Keras `fit` verbosity.
         callbacks: further Keras callbacks, run after the built-in ones.
 
     Raises:
-        ConfigError: the run directory does not fit `resume`.
+        ConfigError: the run directory, the data or the checkpoint does not fit `config`/`resume`.
         TrainingDiverged: a loss became NaN and `train.nan_policy` is `stop`.
     """
-    _prepare_run_dir(run_dir, config, resume)
+    check_run_dir(run_dir, resume)
+    if resume:
+        check_resume_changes(load_config(os.path.join(run_dir, CONFIG_FILE)), config)
     corpus = load_corpus(config.data)
-    if config.data.max_train_sentences:
-        corpus.train = corpus.train[: config.data.max_train_sentences]
-    tokenizer = make_tokenizer(config.data, _vocabulary(config.data, corpus.train, os.path.join(run_dir, VOCAB_FILE)))
-    train = encode_sentences(tokenizer, corpus.train, corpus.train_labels)
-    valid = encode_sentences(tokenizer, corpus.valid, corpus.valid_labels)
+    tokenizer = make_tokenizer(config.data, _vocabulary(config.data, corpus.train, run_dir, resume))
+    train = encode_sentences(tokenizer, corpus.train)
+    valid = encode_sentences(tokenizer, corpus.valid)
     print(f"data: {len(train.sentences)} training / {len(valid.sentences)} validation sentences; dropped "
           f"{train.num_dropped} / {valid.num_dropped} empty or longer than maxlen={config.data.maxlen}; "
           f"vocabulary {tokenizer.vocab_size}")
+    _check_data_fits(config, train, valid)
 
     steps_per_epoch = config.train.steps_per_epoch or len(train.token_ids) // config.train.batch_size
     trainer = compile_trainer(make_trainer(config, tokenizer.vocab_size, tokenizer.sequence_length), config,
                               iterations=config.train.epochs * steps_per_epoch)
+    if resume:
+        _check_checkpoint_fits(trainer, run_dir)
+    os.makedirs(run_dir, exist_ok=True)
+    save_config(config, os.path.join(run_dir, CONFIG_FILE))
+    if not resume:
+        save_vocabulary(tokenizer.vocabulary, os.path.join(run_dir, VOCAB_FILE))
+
     train_ds = train_dataset(train, config.train.batch_size, trainer.fresh_batches, config.data.shuffle_buffer,
                              config.train.seed)
     valid_ds = eval_dataset(valid, config.train.batch_size)
     checkpoint = os.path.join(run_dir, CHECKPOINT_FILE)
     all_callbacks = [
-        NaNGuard(checkpoint, policy=config.train.nan_policy),
-        keras.callbacks.BackupAndRestore(os.path.join(run_dir, "backup"), delete_checkpoint=False),
-        # Before the checkpoint: it fits the AE baseline's code Gaussian, which the checkpoint then holds.
-        SampleWriter(tokenizer, valid.sentences, train.token_ids[:10000], os.path.join(run_dir, "samples"),
+        NaNGuard(checkpoint, os.path.join(run_dir, INITIAL_CHECKPOINT_FILE), policy=config.train.nan_policy),
+        # Before the backup and the checkpoint, which then hold the fit (the AE baseline's code Gaussian).
+        SamplingFit(train.token_ids),
+        keras.callbacks.BackupAndRestore(os.path.join(run_dir, BACKUP_DIR), delete_checkpoint=False),
+        SampleWriter(tokenizer, valid.sentences, os.path.join(run_dir, "samples"),
                      config.train.num_samples_per_epoch, seed=config.train.seed),
         # Adds code-space statistics to the epoch logs, so TensorBoard (after it) records them.
         CodeStatistics(valid.token_ids[:1000], os.path.join(run_dir, "code_stats.jsonl"), seed=config.train.seed),
@@ -136,7 +195,7 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
         keras.callbacks.TensorBoard(os.path.join(run_dir, "logs")),
         *callbacks,
     ]
-    trainer.fit(train_ds, validation_data=valid_ds, epochs=config.train.epochs,
+    trainer.fit(train_ds, validation_data=valid_ds, epochs=config.train.epochs, shuffle=False,  # tf.data shuffles
                 steps_per_epoch=config.train.steps_per_epoch, callbacks=all_callbacks, verbose=verbose)
     metrics = final_metrics(trainer, tokenizer, config, train, valid_ds, corpus.oracle)
     metrics["iterations"] = int(trainer.iteration.numpy())
@@ -146,8 +205,8 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
 
 
 def resolve_config(config_path, overrides, run_dir, resume):
-    """Returns the config to run: the run directory's own when resuming, else `config_path` + overrides."""
+    """Returns the config to run: the run directory's own (+ overrides) when resuming, else `config_path` + overrides."""
     if resume:
+        check_run_dir(run_dir, resume)
         return load_config(os.path.join(run_dir, CONFIG_FILE), overrides)
     return load_config(config_path, overrides)
-

@@ -3,6 +3,4 @@
 from tfarae.trainers.arae import ARAETrainer
 from tfarae.trainers.base import AutoencoderTrainer
 
-TRAINERS = {"ae": AutoencoderTrainer, "arae": ARAETrainer}
-
-__all__ = ["ARAETrainer", "AutoencoderTrainer", "TRAINERS"]
+__all__ = ["ARAETrainer", "AutoencoderTrainer"]

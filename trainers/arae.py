@@ -15,8 +15,10 @@ class ARAETrainer(AutoencoderTrainer):
     1. `_autoencoder_step`: reconstruction from noisy codes (SGD, clipped);
     2. `_critic_step` × `critic_steps`, each on a fresh real batch and fresh `z`;
     3. `_encoder_adversary_step`: the encoder learns to make real codes score like generated ones,
-       its gradient scaled by `grad_lambda` (clipped, the autoencoder's optimizer), optionally
-       ramped up from 0 over the first `grad_lambda_warmup` iterations;
+       its gradient scaled by `grad_lambda` and clipped like the autoencoder's, applied by its own
+       `adversary_optimizer` (the reference shares its SGD with the autoencoder, which is the
+       same thing only because SGD keeps no state), optionally ramped up from 0 over the first
+       `grad_lambda_warmup` iterations;
     4. `_generator_step`;
     steps 2-4 repeated `gan_rounds` times (the reference's `niters_gan`), each round on its own
     fresh batches.
@@ -40,6 +42,8 @@ class ARAETrainer(AutoencoderTrainer):
 
     `train_step` input: `token_ids [B, T]` and `fresh_token_ids [B, gan_rounds * (critic_steps + 1), T]`.
     """
+
+    component_names = AutoencoderTrainer.component_names + ("generator", "critic")
 
     def __init__(self, encoder, decoder, generator, critic, critic_steps=5, lipschitz="gradient_penalty",
                  gp_lambda=1.0, grad_lambda=0.1, grad_lambda_warmup=0, gan_rounds=1, gan_batch_size=None,
@@ -67,28 +71,23 @@ class ARAETrainer(AutoencoderTrainer):
         return self.gan_rounds * (self.critic_steps + 1)
 
     @property
-    def ae_updates_per_iteration(self):
-        return 1 + self.gan_rounds  # the autoencoder step and each round's encoder adversary step
-
-    @property
     def metrics(self):
         return super().metrics + list(self.gan_trackers.values())
-
-    @property
-    def components(self):
-        return {**super().components, "generator": self.generator, "critic": self.critic}
 
     def build(self, input_shape):
         super().build(input_shape)
         codes = self.generator(ops.zeros((2, self.generator.z_dim)))
         self.critic(codes)
 
-    def compile(self, ae_optimizer, critic_optimizer, generator_optimizer, **kwargs):
+    def compile(self, ae_optimizer, critic_optimizer, generator_optimizer, adversary_optimizer, **kwargs):
+        """Sets one optimizer per phase; `adversary_optimizer` updates only the encoder (its own state)."""
         super().compile(ae_optimizer, **kwargs)
         self.critic_optimizer = critic_optimizer
         self.generator_optimizer = generator_optimizer
+        self.adversary_optimizer = adversary_optimizer
         critic_optimizer.build(self.critic.trainable_variables)
         generator_optimizer.build(self.generator.trainable_variables)
+        adversary_optimizer.build(self.encoder.trainable_variables)
 
     @property
     def noise_dim(self):
@@ -149,7 +148,7 @@ class ARAETrainer(AutoencoderTrainer):
         with tf.GradientTape() as tape:
             scores = self.critic(self.encoder(token_ids, training=True), training=True)
             loss = self.current_grad_lambda() * global_mean(scores)
-        apply_gradients(self.ae_optimizer, tape.gradient(loss, variables), variables, self.ae_clipnorm)
+        apply_gradients(self.adversary_optimizer, tape.gradient(loss, variables), variables, self.ae_clipnorm)
         self.gan_trackers["encoder_adversary_loss"].update_state(loss)
 
     def _generator_step(self, batch_size):

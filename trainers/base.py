@@ -71,7 +71,7 @@ class AutoencoderTrainer(keras.Model):
     """
 
     fresh_batches = 0  # extra real batches each step needs (see `tfarae.data.pipeline`)
-    ae_updates_per_iteration = 1  # `ae_optimizer` updates per `train_step` (learning-rate schedules count them)
+    component_names = ("encoder", "decoder")  # constructor arguments that are sub-models; subclasses extend it
 
     def __init__(self, encoder, decoder, noise_std=0.05, noise_anneal=0.9995, noise_anneal_every=100,
                  ae_clipnorm=1.0, seed=0, **kwargs):
@@ -98,8 +98,8 @@ class AutoencoderTrainer(keras.Model):
 
     @property
     def components(self):
-        """The sub-models, by name; subclasses add theirs."""
-        return {"encoder": self.encoder, "decoder": self.decoder}
+        """The sub-models, by name (`component_names`)."""
+        return {name: getattr(self, name) for name in self.component_names}
 
     def build(self, input_shape):
         """Creates every variable eagerly (variables born inside the traced step break the optimizers).
@@ -226,7 +226,6 @@ class AutoencoderTrainer(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for name in ("encoder", "decoder", "generator", "critic"):
-            if name in config:
-                config[name] = keras.saving.deserialize_keras_object(config[name])
+        for name in cls.component_names:
+            config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)

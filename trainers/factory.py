@@ -6,6 +6,8 @@ from tfarae.models import Critic, Decoder, Encoder, Generator
 from tfarae.trainers.arae import ARAETrainer
 from tfarae.trainers.base import AutoencoderTrainer
 
+OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}  # by `train.*_optimizer` name
+
 
 def make_trainer(config, vocab_size, sequence_length):
     """Returns the built (all variables created) but uncompiled trainer of `config.train.trainer`.
@@ -43,8 +45,7 @@ def ae_learning_rate(train, updates):
 
     Args:
         train: a `TrainConfig`.
-        updates: optimizer updates the schedule spans (the optimizer counts its own updates,
-            `trainer.ae_updates_per_iteration` per training iteration).
+        updates: optimizer updates the schedule spans (one per training iteration).
     """
     if train.ae_lr_schedule == "constant":
         return train.ae_learning_rate
@@ -61,13 +62,12 @@ def compile_trainer(trainer, config, iterations=None):
             (leave out when the trainer is only rebuilt to load weights).
     """
     train = config.train
-    ae_optimizer = keras.optimizers.SGD if train.ae_optimizer == "sgd" else keras.optimizers.Adam
-    updates = (iterations or 1) * trainer.ae_updates_per_iteration
-    optimizers = {"ae_optimizer": ae_optimizer(ae_learning_rate(train, updates))}
+    optimizers = {"ae_optimizer": OPTIMIZERS[train.ae_optimizer](ae_learning_rate(train, iterations or 1))}
     if isinstance(trainer, ARAETrainer):
         optimizers["critic_optimizer"] = keras.optimizers.Adam(train.critic_learning_rate, beta_1=train.adam_beta_1)
         optimizers["generator_optimizer"] = keras.optimizers.Adam(
             train.generator_learning_rate, beta_1=train.adam_beta_1)
+        optimizers["adversary_optimizer"] = OPTIMIZERS[train.adversary_optimizer](train.adversary_learning_rate)
     jit_compile = "auto" if train.jit_compile is None else train.jit_compile
     trainer.compile(**optimizers, jit_compile=jit_compile, steps_per_execution=train.steps_per_execution)
     return trainer

@@ -20,6 +20,10 @@ PRESETS = ["tiny", "arae_default", "arae_snli", "arae_snli_dev", "arae_yelp"]
     ({"train": {"batch_size": 64, "gan_batch_size": 128}}, "train.gan_batch_size"),
     ({"data": {"source": "files", "train_files": ["/no/such/file"], "valid_files": ["/no/such/file"]}},
      "data.train_files[0]"),
+    ({"train": {"ae_learning_rate": float("inf")}}, "train.ae_learning_rate"),
+    ({"train": {"ae_learning_rate": "inf"}}, "train.ae_learning_rate"),
+    ({"train": {"noise_std": float("nan")}}, "train.noise_std"),
+    ({"train": {"adversary_optimizer": "rmsprop"}}, "train.adversary_optimizer"),
 ])
 def test_config_errors_name_the_key(values, key):
     with pytest.raises(ConfigError) as error:
@@ -52,3 +56,20 @@ def test_presets_load(preset, monkeypatch):
 def test_unknown_preset_is_a_config_error():
     with pytest.raises(ConfigError, match="--config"):
         load_config("no_such_preset")
+
+
+def test_a_missing_path_is_an_error_not_the_preset_of_the_same_name():
+    with pytest.raises(ConfigError, match="^--config: no such file: /missing/dir/tiny.yaml$"):
+        load_config("/missing/dir/tiny.yaml")
+
+
+def test_a_bare_name_with_or_without_suffix_finds_the_preset():
+    assert load_config("tiny.yaml") == load_config("tiny")
+
+
+def test_critic_batchnorm_is_off_by_default_and_on_in_the_reference_presets(monkeypatch):
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    monkeypatch.chdir(repo)
+    assert config_from_dict({}).model.critic_batchnorm is False
+    if os.path.isdir("../shared/data"):
+        assert load_config("arae_snli").model.critic_batchnorm is True

@@ -13,11 +13,12 @@ def test_codes_lie_on_the_unit_sphere():
     np.testing.assert_allclose(np.linalg.norm(codes, axis=1), 1.0, atol=1e-5)
 
 
-def test_code_ignores_padding():
+def test_code_ignores_padding_and_every_token_after_it():
     encoder = Encoder(vocab_size=10, embedding_dim=4, hidden_dim=6)
-    padded = np.array([[5, 2, 0, 0, 0]], "int32")
-    other_padding = np.array([[5, 2, 0, 9, 9]], "int32")[:, :2]
-    np.testing.assert_allclose(encoder(padded).numpy(), encoder(other_padding).numpy(), atol=1e-6)
+    sentence = encoder(np.array([[5, 2]], "int32")).numpy()
+    padded = np.array([[5, 2, 0, 0, 0], [5, 2, 0, 9, 9], [5, 2, 0, 0, 7]], "int32")
+    np.testing.assert_allclose(encoder(padded).numpy(), np.repeat(sentence, 3, axis=0), atol=1e-6)
+    assert not np.allclose(encoder(np.array([[5, 2, 9]], "int32")).numpy(), sentence, atol=1e-3)
 
 
 def test_all_padding_row_gets_the_code_of_its_first_position():

@@ -1,6 +1,7 @@
 """Strict YAML loading of `Config`: unknown keys and wrong types fail with the key's name."""
 
 import dataclasses
+import math
 import importlib.resources
 import os
 import typing
@@ -11,10 +12,16 @@ from tfarae.config.schema import Config, ConfigError
 
 
 def resolve_preset(name_or_path):
-    """Returns a path for a config file path or the name of a shipped preset (`tiny`, `arae_snli`)."""
+    """Returns the file of `--config`: an existing path, or for a bare name (`tiny`, `arae_snli.yaml`) a shipped preset.
+
+    Only a name without a directory part is looked up among the presets in `configs/`; a path with
+    a directory that does not exist is an error, never a preset of the same name.
+    """
     if os.path.isfile(name_or_path):
         return name_or_path
-    preset = importlib.resources.files("tfarae.configs") / f"{os.path.basename(name_or_path).removesuffix('.yaml')}.yaml"
+    if os.path.dirname(name_or_path):
+        raise ConfigError(f"--config: no such file: {name_or_path}")
+    preset = importlib.resources.files("tfarae.configs") / f"{name_or_path.removesuffix('.yaml')}.yaml"
     if preset.is_file():
         return str(preset)
     raise ConfigError(f"--config: no such file or preset: {name_or_path}")
@@ -33,11 +40,14 @@ def _check_type(value, annotation, key):
             raise ConfigError(f"{key}: expected a list, got {value!r}")
         (item_type,) = typing.get_args(annotation)
         return [_check_type(v, item_type, f"{key}[{i}]") for i, v in enumerate(value)]
-    if annotation is float and not isinstance(value, bool) and isinstance(value, (int, str)):
+    if annotation is float and not isinstance(value, bool) and isinstance(value, (int, float, str)):
         try:
-            return float(value)  # ints, and "1e-4" (which YAML 1.1 reads as a string)
+            number = float(value)  # ints, and "1e-4" (which YAML 1.1 reads as a string)
         except ValueError:
             raise ConfigError(f"{key}: expected float, got {value!r}") from None
+        if not math.isfinite(number):
+            raise ConfigError(f"{key}: must be a finite number, got {value!r}")
+        return number
     if annotation is int and isinstance(value, bool):
         raise ConfigError(f"{key}: expected int, got {value!r}")
     if not isinstance(value, annotation):

@@ -68,7 +68,7 @@ class ModelConfig:
     z_dim: int = 100  # generator noise size
     generator_hidden: list[int] = dataclasses.field(default_factory=lambda: [300, 300])  # MLP widths
     critic_hidden: list[int] = dataclasses.field(default_factory=lambda: [300, 300])  # MLP widths
-    critic_batchnorm: bool = True  # BatchNorm in the critic's hidden layers after the first (reference)
+    critic_batchnorm: bool = False  # BatchNorm in the critic's hidden layers after the first (the reference's; see README)
     generator_tanh: bool = False  # bound generated codes with tanh (thesis) or leave linear (2018 code)
     init_scale: float = 0.1  # embeddings/LSTM/output init uniform(-s, s)
     output_dtype: str = "float32"  # softmax-layer dtype policy: float32 | mixed_bfloat16 (faster on BF16 hardware)
@@ -103,7 +103,9 @@ class TrainConfig:
     ae_optimizer: str = "sgd"  # sgd (reference) | adam, for encoder + decoder
     ae_learning_rate: float = 1.0  # learning rate of encoder + decoder
     ae_lr_schedule: str = "constant"  # constant | cosine (decays the AE learning rate to 0 over all epochs)
-    ae_clipnorm: float = 1.0  # global gradient-norm clip of the autoencoder updates
+    ae_clipnorm: float = 1.0  # global gradient-norm clip of the autoencoder and encoder-adversary updates
+    adversary_optimizer: str = "sgd"  # sgd | adam: the encoder adversary's own optimizer (own state)
+    adversary_learning_rate: float = 1.0  # its learning rate; sgd 1.0 with grad_lambda 0.1 is the reference's
     generator_learning_rate: float = 1e-4  # Adam
     critic_learning_rate: float = 1e-4  # Adam
     adam_beta_1: float = 0.5  # beta_1 of both Adam optimizers
@@ -122,14 +124,15 @@ class TrainConfig:
                  "must be positive or null")
         _require(self.gan_batch_size is None or 0 < self.gan_batch_size <= self.batch_size, "train.gan_batch_size",
                  f"must be null or in [1, batch_size={self.batch_size}], got {self.gan_batch_size}")
-        _require(self.ae_optimizer in ("sgd", "adam"), "train.ae_optimizer",
-                 f"must be sgd or adam, got {self.ae_optimizer!r}")
+        for key in ("ae_optimizer", "adversary_optimizer"):
+            _require(getattr(self, key) in ("sgd", "adam"), f"train.{key}",
+                     f"must be sgd or adam, got {getattr(self, key)!r}")
         _require(self.ae_lr_schedule in ("constant", "cosine"), "train.ae_lr_schedule",
                  f"must be constant or cosine, got {self.ae_lr_schedule!r}")
         _require(self.lipschitz in ("gradient_penalty", "weight_clip"), "train.lipschitz",
                  f"must be gradient_penalty or weight_clip, got {self.lipschitz!r}")
-        for key in ("ae_learning_rate", "generator_learning_rate", "critic_learning_rate", "weight_clip",
-                    "ae_clipnorm"):
+        for key in ("ae_learning_rate", "adversary_learning_rate", "generator_learning_rate",
+                    "critic_learning_rate", "weight_clip", "ae_clipnorm"):
             _require(getattr(self, key) > 0, f"train.{key}", "must be positive")
         for key in ("gp_lambda", "grad_lambda", "grad_lambda_warmup", "noise_std", "num_samples_per_epoch",
                     "num_eval_samples"):

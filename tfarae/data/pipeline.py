@@ -5,11 +5,9 @@ Batches are dicts:
   fresh_token_ids  int32 [B, k, T]         k further real batches per step (critic and encoder
                                            adversary steps each see a fresh one, as the reference);
                                            batch-major so tf.distribute splits it like the rest
-  label            int32 [B]               only when the corpus has labels
 """
 
 import dataclasses
-from typing import Optional
 
 import numpy as np
 import tensorflow as tf
@@ -21,11 +19,10 @@ class EncodedSentences:
 
     token_ids: np.ndarray  # int32 [N, T]
     sentences: list[str]
-    labels: Optional[np.ndarray]  # int32 [N] or None
     num_dropped: int  # sentences longer than maxlen (or empty) that were left out
 
 
-def encode_sentences(tokenizer, sentences, labels=None, chunk=65536):
+def encode_sentences(tokenizer, sentences, chunk=65536):
     """Tokenizes `sentences`, dropping those with no words or more than `tokenizer.maxlen` words.
 
     Returns:
@@ -42,16 +39,19 @@ def encode_sentences(tokenizer, sentences, labels=None, chunk=65536):
     return EncodedSentences(
         token_ids=token_ids[keep],
         sentences=[s for s, k in zip(sentences, keep) if k],
-        labels=None if labels is None else np.asarray(labels, np.int32)[keep],
         num_dropped=int((~keep).sum()),
     )
 
 
+def sentences_as_seen(tokenizer, token_ids):
+    """Returns token ids `[N, T]` as the model sees the sentences: normalised words, OOV as `<unk>` (list of str)."""
+    if not len(token_ids):
+        return []
+    return [s.decode("utf-8") for s in tokenizer.detokenize(tf.constant(token_ids)).numpy()]
+
+
 def _examples(encoded):
-    features = {"token_ids": encoded.token_ids}
-    if encoded.labels is not None:
-        features["label"] = encoded.labels
-    return tf.data.Dataset.from_tensor_slices(features)
+    return tf.data.Dataset.from_tensor_slices({"token_ids": encoded.token_ids})
 
 
 def train_dataset(encoded, batch_size, fresh_batches, shuffle_buffer, seed):

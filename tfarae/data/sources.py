@@ -39,8 +39,8 @@ def snli_sentences(split):
     return sentences
 
 
-def load_corpus(data_config):
-    """Returns the `Corpus` described by a `DataConfig`."""
+def _read_corpus(data_config):
+    """Returns the whole `Corpus` of `data_config.source`."""
     if data_config.source == "grammar":
         seed = data_config.grammar_seed
         return Corpus(
@@ -53,3 +53,13 @@ def load_corpus(data_config):
         valid, valid_labels = read_lines(data_config.valid_files, data_config.valid_labels)
         return Corpus(train, valid, train_labels, valid_labels)
     return Corpus(train=snli_sentences("train"), valid=snli_sentences("validation"))
+
+
+def load_corpus(data_config):
+    """Returns the `Corpus` described by a `DataConfig`, its training part cut to `data.max_train_sentences`."""
+    corpus = _read_corpus(data_config)
+    keep = data_config.max_train_sentences
+    if keep:
+        corpus.train = corpus.train[:keep]
+        corpus.train_labels = corpus.train_labels and corpus.train_labels[:keep]
+    return corpus

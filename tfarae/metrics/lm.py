@@ -251,7 +251,7 @@ class LanguageModel:
                                              restore_best_weights=True)
         return self.model.fit(_dataset(train_ids, config.batch_size, shuffle_seed=config.seed),
                               validation_data=_dataset(valid_ids, config.batch_size), epochs=config.epochs,
-                              callbacks=[stop], verbose=verbose)
+                              shuffle=False, callbacks=[stop], verbose=verbose)  # the dataset shuffles
 
     def sentence_nll(self, sentences, batch_size=256):
         """Returns `(nll [N], num_tokens [N])`: summed NLL (nats) and predicted tokens (words + `<eos>`) per sentence."""

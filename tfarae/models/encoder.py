@@ -17,7 +17,8 @@ class Encoder(keras.Model):
         hidden_dim: H, also the code size C.
         init_scale: uniform(-s, s) initialisation of the embedding and LSTM.
 
-    Call: int `[B, T]` (`words + <eos>`, `<pad>`-padded) → float `[B, H]` with unit L2 norm.
+    Call: int `[B, T]` (`words + <eos>`, `<pad>`-padded) → float `[B, H]` with unit L2 norm. A
+    sentence ends at its first `<pad>`: tokens after it do not change the code.
     """
 
     def __init__(self, vocab_size, embedding_dim, hidden_dim, init_scale=0.1, **kwargs):
@@ -36,8 +37,10 @@ class Encoder(keras.Model):
         return self.hidden_dim
 
     def call(self, token_ids):
-        # An all-padding row (possible through `encode_ids`) reads position 0 instead of position -1.
-        lengths = ops.maximum(ops.sum(ops.cast(ops.not_equal(token_ids, PAD_ID), "int32"), axis=1), 1)
+        # Length = tokens before the first <pad>. An all-padding row (possible through `encode_ids`)
+        # reads position 0 instead of position -1.
+        before_padding = ops.cumprod(ops.cast(ops.not_equal(token_ids, PAD_ID), "int32"), axis=1)
+        lengths = ops.maximum(ops.sum(before_padding, axis=1), 1)
         hidden = self.lstm(self.lstm.project(self.embedding(token_ids)))
         last = ops.take_along_axis(hidden, ops.expand_dims(ops.expand_dims(lengths - 1, 1), 2), axis=1)
         return self.normalize(ops.squeeze(last, 1))
