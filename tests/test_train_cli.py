@@ -196,3 +196,22 @@ def test_nan_rollback_reloads_and_continues(tmp_path, nan_once):
     assert not bool(nan_once.numpy())  # the NaN really happened
     assert np.isfinite(metrics["reconstruction_loss"])
     assert metrics["iterations"] == 6  # back to 4 (end of epoch 1) at batch 2, then batches 3 and 4
+
+
+def test_the_ae_sampling_gaussian_is_fitted_once_per_epoch_on_all_training_sentences(tmp_path, monkeypatch):
+    from tfarae.data.pipeline import encode_sentences
+    from tfarae.data.sources import load_corpus
+    from tfarae.evaluate import evaluate
+
+    fits = []
+    fit = AutoencoderTrainer.prepare_sampling
+    monkeypatch.setattr(AutoencoderTrainer, "prepare_sampling", lambda self, ids: fits.append(len(ids)) or fit(self, ids))
+    run_dir = str(tmp_path / "run")
+    config = load_config("tiny", ["train.trainer=ae", "data.max_train_sentences=300"])
+    run(config, run_dir, verbose=0)
+    assert fits == [300, 300]  # after each epoch, on every training sentence; metrics.json samples from that fit
+    evaluate(run_dir, ("codes",), max_eval_sentences=20)
+    assert len(fits) == 2  # evaluation (like export) uses the checkpoint's fit as it is
+    _, tokenizer, trainer = load_trainer(run_dir)
+    codes = trainer.encoder(encode_sentences(tokenizer, load_corpus(config.data).train).token_ids).numpy()
+    np.testing.assert_allclose(trainer.code_mean.numpy(), codes.mean(0), atol=1e-5)

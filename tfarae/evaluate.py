@@ -4,9 +4,13 @@ Evaluates a trained run with the metrics of ARAE.md §4 and writes into `RUN/eva
   report.json       flat figures (keys documented in `REPORT_KEYS`)
   report.md         the same, readable, with samples, interpolations, arithmetic and swap examples
   code_stats.png    code norms / covariance traces / neighbour cosine over training epochs
-  swap_nll.png      NLL of the original sentence against the number of word swaps
+  swap_nll.png      NLL of the original sentence against the number of word swaps (if any has two words)
   lm_forward/       the forward LM trained on the run's training text (cached; reused if the recipe matches)
   lm_reverse/       the reverse LM trained on the generated sentences
+
+RUN must hold a run with a finished epoch (`config.yaml`, `vocab.txt`, `checkpoints/last.weights.h5`).
+An unusable argument stops the CLI before anything is loaded or written, with exit status 2 and one
+line `error: <flag>: <what is wrong>`.
 
 "Real text" is the run's corpus as the model saw it: training and validation sentences that fit
 `data.maxlen` (the reference filters every split the same way). The validation split is the
@@ -18,6 +22,7 @@ import dataclasses
 import json
 import math
 import os
+import sys
 
 import numpy as np
 
@@ -55,6 +60,7 @@ REPORT_KEYS = {
                 "word swaps; k = 0 is the reconstruction NLL",
     "swap_nll_per_token": "list, k = 0..4: the same total NLL divided by the number of tokens",
     "swap_sentences": "held-out sentences (>= 2 words) behind swap_nll",
+    "swap_note": "why swap_nll and swap_nll_per_token are null (only then present)",
     "code_norm_real": "mean L2 norm of the codes of held-out sentences (final weights)",
     "code_norm_generated": "mean L2 norm of generated codes (final weights)",
     "code_trace_real": "trace of the covariance of held-out codes (sum of per-dimension variances)",
@@ -65,14 +71,33 @@ REPORT_KEYS = {
 }
 
 
-def _real_text(config):
-    """Returns `(tokenizer-free) training and held-out sentences that fit data.maxlen, oracle`."""
+NO_SWAP_SENTENCES = "no held-out sentence has two or more words"
+
+
+@dataclasses.dataclass
+class _Split:
+    token_ids: np.ndarray
+    sentences: list  # raw strings that fit maxlen
+    sentences_as_seen: list  # normalised strings (OOV as <unk>), as generated text looks
+
+
+def _split(tokenizer, sentences):
+    """Returns the `_Split` of `sentences`: those that fit the tokenizer's maxlen, as ids, raw and as seen."""
+    from tfarae.data.pipeline import encode_sentences, sentences_as_seen
+
+    encoded = encode_sentences(tokenizer, sentences)
+    return _Split(encoded.token_ids, encoded.sentences, sentences_as_seen(tokenizer, encoded.token_ids))
+
+
+def real_text(config, tokenizer):
+    """Returns `(corpus, train, valid)`: the run's corpus and its two splits (`_Split`) as the model saw them.
+
+    `load_corpus` applies `data.max_train_sentences`; `_split` drops what does not fit `data.maxlen`.
+    """
     from tfarae.data.sources import load_corpus
 
     corpus = load_corpus(config.data)
-    if config.data.max_train_sentences:
-        corpus.train = corpus.train[: config.data.max_train_sentences]
-    return corpus
+    return corpus, _split(tokenizer, corpus.train), _split(tokenizer, corpus.valid)
 
 
 def _lm_label(lm, directory):
@@ -101,7 +126,7 @@ def forward_language_model(train_sentences, eval_dir, reference_lm=None, lm_reci
     return lm, _lm_label(lm, directory)
 
 
-def _attributes(config, sentences):
+def _attributes(config):
     """Returns the vector-arithmetic attributes: grammar attributes on the embedded corpus, else
     "contains <word>" for the thesis's words (walking, man, two, dog, standing, several)."""
     from tfarae.metrics.latent import contains_word
@@ -153,7 +178,7 @@ def generation_suite(trainer, tokenizer, config, corpus, train, valid, eval_dir,
     figures["reconstruction_bleu"] = reconstruction_bleu(trainer, tokenizer, bleu_ids)
     figures["reconstruction_sentences"] = len(bleu_ids)
 
-    arithmetic = vector_arithmetic(trainer, tokenizer, _attributes(config, samples),
+    arithmetic = vector_arithmetic(trainer, tokenizer, _attributes(config),
                                    num_samples=min(num_samples, 10000), seed=seed)
     for name, result in arithmetic.items():
         figures[f"arithmetic_{name}_match"] = result["match"]
@@ -167,14 +192,24 @@ def generation_suite(trainer, tokenizer, config, corpus, train, valid, eval_dir,
     return figures, details
 
 
-def robustness_suite(trainer, tokenizer, valid, max_eval_sentences=2000, seed=0):
-    """NLL of originals decoded from k-swapped copies, k = 0..4, with examples."""
+def robustness_suite(trainer, tokenizer, valid, eval_dir, max_eval_sentences=2000, seed=0, title=""):
+    """NLL of originals decoded from k-swapped copies, k = 0..4, with examples and `swap_nll.png`.
+
+    Returns:
+        `(figures, details)`. With no held-out sentence of two or more words there is nothing to
+        score: `swap_nll` and `swap_nll_per_token` are None, `swap_note` says why, and no examples
+        or plot are made.
+    """
+    from tfarae.metrics.plots import plot_swap_nll
     from tfarae.metrics.robustness import swap_examples, swap_robustness
 
     ids = valid.token_ids[:max_eval_sentences]
     result = swap_robustness(trainer, ids, max_swaps=4, seed=seed)
     figures = {"swap_nll": result["per_sentence"], "swap_nll_per_token": result["per_token"],
                "swap_sentences": result["num_sentences"]}
+    if not result["num_sentences"]:
+        return {**figures, "swap_note": NO_SWAP_SENTENCES}, {}
+    plot_swap_nll(result["per_sentence"], os.path.join(eval_dir, "swap_nll.png"), title=title)
     return figures, {"swap_examples": swap_examples(trainer, tokenizer, ids, result["corrupted"])}
 
 
@@ -213,30 +248,12 @@ def codes_suite(trainer, valid, run_dir, eval_dir, max_eval_sentences=1000, seed
     return figures, {"code_curves": curves}
 
 
-@dataclasses.dataclass
-class _Split:
-    token_ids: np.ndarray
-    sentences: list  # raw strings that fit maxlen
-    sentences_as_seen: list  # normalised strings (OOV as <unk>), as generated text looks
-
-
-def _split(tokenizer, sentences):
-    import tensorflow as tf
-
-    from tfarae.data.pipeline import encode_sentences
-
-    encoded = encode_sentences(tokenizer, sentences)
-    seen = [s.decode("utf-8") for s in tokenizer.detokenize(tf.constant(encoded.token_ids)).numpy()] \
-        if len(encoded.token_ids) else []
-    return _Split(encoded.token_ids, encoded.sentences, seen)
-
-
 def evaluate(run_dir, suites=SUITES, reference_lm=None, num_samples=100_000, lm_recipe="standard",
              max_eval_sentences=2000, seed=0, verbose=0):
     """Runs the evaluation suites on a run directory and writes `RUN/eval/` (see the module docstring).
 
     Args:
-        run_dir: a finished (or checkpointed) run of `tfarae.run.run`.
+        run_dir: a run of `tfarae.run.run` with at least one finished epoch (its checkpoint).
         suites: any of `generation`, `robustness`, `codes`.
         reference_lm: directory of a saved `LanguageModel` used as the forward LM (its recipe is then
             also the reverse LM's); by default one is trained on the run's training text with
@@ -255,12 +272,10 @@ def evaluate(run_dir, suites=SUITES, reference_lm=None, num_samples=100_000, lm_
     unknown = set(suites) - set(SUITES)
     if unknown:
         raise ValueError(f"unknown suites {sorted(unknown)}; known: {SUITES}")
+    config, tokenizer, trainer = load_trainer(run_dir)  # the checkpoint holds the AE baseline's code Gaussian
+    corpus, train, valid = real_text(config, tokenizer)
     eval_dir = os.path.join(run_dir, "eval")
     os.makedirs(eval_dir, exist_ok=True)
-    config, tokenizer, trainer = load_trainer(run_dir)
-    corpus = _real_text(config)
-    train, valid = _split(tokenizer, corpus.train), _split(tokenizer, corpus.valid)
-    trainer.prepare_sampling(train.token_ids)  # the AE baseline's code Gaussian; a no-op for ARAE
     report = {"run_dir": run_dir, "trainer": config.train.trainer, "iteration": int(trainer.iteration.numpy()),
               "suites": [s for s in SUITES if s in suites]}
     details = {}
@@ -270,12 +285,10 @@ def evaluate(run_dir, suites=SUITES, reference_lm=None, num_samples=100_000, lm_
         report.update(figures)
         details.update(more)
     if "robustness" in suites:
-        figures, more = robustness_suite(trainer, tokenizer, valid, max_eval_sentences, seed)
+        figures, more = robustness_suite(trainer, tokenizer, valid, eval_dir, max_eval_sentences, seed,
+                                         title=config.train.trainer)
         report.update(figures)
         details.update(more)
-        from tfarae.metrics.plots import plot_swap_nll
-
-        plot_swap_nll(report["swap_nll"], os.path.join(eval_dir, "swap_nll.png"), title=config.train.trainer)
     if "codes" in suites:
         figures, more = codes_suite(trainer, valid, run_dir, eval_dir, min(max_eval_sentences, 1000), seed)
         report.update(figures)
@@ -355,17 +368,50 @@ def summary_table(report):
     return "\n".join([f"evaluation of {report['run_dir']}{lm}"] + [f"  {k:<{width}}  {v}" for k, v in rows])
 
 
+def argument_problem(args):
+    """Returns `"<flag>: <what is wrong>"` for the first unusable argument of `parse_args`, or None.
+
+    Only reads the disk. The checks that need no TensorFlow come first; the rest import the run
+    directory's and the LM's file names and the LM recipes (which import TensorFlow) but load nothing.
+    """
+    for flag, value in (("--num-samples", args.num_samples), ("--max-eval-sentences", args.max_eval_sentences)):
+        if value <= 0:
+            return f"{flag}: must be positive, got {value}"
+    for flag, directory in (("--run-dir", args.run_dir), ("--reference-lm", args.reference_lm)):
+        if directory is not None and not os.path.isdir(directory):
+            return f"{flag}: no such directory: {directory}"
+    from tfarae.metrics.lm import RECIPES, LanguageModel
+    from tfarae.run import CHECKPOINT_FILE, CONFIG_FILE, VOCAB_FILE
+
+    missing = [name for name in (CONFIG_FILE, VOCAB_FILE, CHECKPOINT_FILE)
+               if not os.path.exists(os.path.join(args.run_dir, name))]
+    if missing:
+        return f"--run-dir: {args.run_dir} holds no run with a finished epoch ({', '.join(missing)} missing)"
+    if args.reference_lm is not None and not LanguageModel.exists(args.reference_lm):
+        return f"--reference-lm: {args.reference_lm} holds no saved LM (write one with python -m tfarae.lm)"
+    if args.lm_recipe not in RECIPES:
+        return f"--lm-recipe: unknown recipe {args.lm_recipe!r}; known: {', '.join(sorted(RECIPES))}"
+    return None
+
+
 def parse_args(argv=None):
+    """Returns the parsed arguments; on an unusable one prints `error: <flag>: <problem>` and exits with status 2."""
     parser = argparse.ArgumentParser(prog="python -m tfarae.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("--run-dir", required=True, help="the run directory to evaluate")
     parser.add_argument("--suite", default="all", choices=SUITES + ("all",), help="which metrics (default all)")
     parser.add_argument("--reference-lm", help="directory of a saved LM (python -m tfarae.lm) to use as forward LM")
     parser.add_argument("--num-samples", type=int, default=100_000, help="generated sentences (default 100000)")
-    parser.add_argument("--lm-recipe", default="standard", help="LM recipe when no --reference-lm (standard | tiny)")
+    parser.add_argument("--lm-recipe", default="standard",
+                        help="LM recipe when no --reference-lm (standard; small and tiny for smoke tests)")
     parser.add_argument("--max-eval-sentences", type=int, default=2000,
                         help="held-out sentences for BLEU and the swap test (default 2000)")
     parser.add_argument("--seed", type=int, default=0, help="sampling and corruption seed")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    problem = argument_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        sys.exit(2)
+    return args
 
 
 def main(argv=None):

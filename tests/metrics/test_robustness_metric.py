@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from tfarae.data.grammar import generate
-from tfarae.metrics.robustness import swap_adjacent, swap_examples, swap_robustness
+from tfarae.metrics.robustness import swap_adjacent, swap_examples, swap_robustness, swappable
 
 
 def test_swaps_permute_words_only():
@@ -32,3 +32,10 @@ def test_zero_swaps_equal_reconstruction_nll(tiny_run_dir):
     rows = swap_examples(trainer, tokenizer, ids, result["corrupted"], num=2)
     assert [r["k"] for r in rows] == [0, 0, 1, 1, 2, 2]
     assert rows[0]["original"] == rows[0]["corrupted"]
+
+
+def test_no_sentence_of_two_words_gives_no_figures():
+    ids = np.array([[5, 2, 0], [9, 2, 0], [0, 0, 0]])  # one-word sentences and an empty row
+    assert len(swappable(ids)) == 0
+    result = swap_robustness(None, ids, max_swaps=2)  # nothing to score: the trainer is never called
+    assert result == {"per_sentence": None, "per_token": None, "corrupted": [], "num_sentences": 0}

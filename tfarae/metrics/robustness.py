@@ -30,6 +30,12 @@ def swap_adjacent(token_ids, k, rng):
     return corrupted
 
 
+def swappable(token_ids):
+    """Returns the rows of `token_ids [N, T]` with at least two words (one word cannot be swapped)."""
+    token_ids = np.asarray(token_ids)
+    return token_ids[(token_ids != PAD_ID).sum(axis=1) >= 3]
+
+
 def swap_robustness(trainer, token_ids, max_swaps=4, seed=0, batch_size=500):
     """Returns the NLL of the original sentences decoded from codes of k-swapped copies, k = 0..max_swaps.
 
@@ -42,10 +48,12 @@ def swap_robustness(trainer, token_ids, max_swaps=4, seed=0, batch_size=500):
     Returns:
         dict with lists indexed by k: `per_sentence` (mean over sentences of the summed NLL, nats,
         of words + `<eos>`), `per_token` (total NLL / total tokens), and `corrupted` (the corrupted
-        token ids `[N', T]` for each k); plus `num_sentences` N'.
+        token ids `[N', T]` for each k); plus `num_sentences` N'. When N' is 0 there is nothing to
+        score: `per_sentence` and `per_token` are None and `corrupted` is empty.
     """
-    token_ids = np.asarray(token_ids)
-    token_ids = token_ids[(token_ids != PAD_ID).sum(axis=1) >= 3]
+    token_ids = swappable(token_ids)
+    if not len(token_ids):
+        return {"per_sentence": None, "per_token": None, "corrupted": [], "num_sentences": 0}
     rng = np.random.default_rng(seed)
     step = tf.function(lambda original, corrupted: trainer.reconstruction(original, trainer.encoder(corrupted)),
                        reduce_retracing=True)
@@ -58,8 +66,8 @@ def swap_robustness(trainer, token_ids, max_swaps=4, seed=0, batch_size=500):
                                             tf.constant(corrupted[start : start + batch_size]))
             total += float(tf.reduce_sum(token_losses * mask))
             tokens += float(tf.reduce_sum(mask))
-        result["per_sentence"].append(total / max(len(token_ids), 1))
-        result["per_token"].append(total / max(tokens, 1.0))
+        result["per_sentence"].append(total / len(token_ids))
+        result["per_token"].append(total / tokens)
         result["corrupted"].append(corrupted)
     return result
 
@@ -70,8 +78,7 @@ def swap_examples(trainer, tokenizer, token_ids, corrupted_by_k, num=3):
     `decoded` is the greedy decoding of the corrupted copy's code.
     """
     strings = lambda ids: [s.decode("utf-8") for s in tokenizer.detokenize(tf.constant(ids)).numpy()]  # noqa: E731
-    token_ids = np.asarray(token_ids)
-    token_ids = token_ids[(token_ids != PAD_ID).sum(axis=1) >= 3][:num]
+    token_ids = swappable(token_ids)[:num]
     corrupted = np.concatenate([c[:num] for c in corrupted_by_k])
     decoded = strings(decode(trainer.decoder, trainer.encoder(tf.constant(corrupted)), corrupted.shape[1]))
     originals, corrupted = strings(token_ids), strings(corrupted)
