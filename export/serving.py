@@ -21,12 +21,18 @@ Signatures (`B` batch, `C` code size, `Z` noise size, `T = maxlen + 1`):
 Limits (see `LIMITS`): sentences longer than `maxlen` words are truncated to their first `maxlen`
 words; `num` is clamped to `[0, max_num]` and `steps` to `[0, max_steps]`; a batch larger than
 `max_batch` (or `start`/`end` of different sizes, or non-finite codes/noise) is an
-`InvalidArgumentError`. Decoding is greedy unless `generate` gets `temperature > 0`.
+`InvalidArgumentError`. Decoding is greedy unless `generate` gets `temperature > 0`, and yields at
+most `maxlen` words (`<eos>` at the latest in the last of the `T` positions, `<pad>` after it).
+
+Seeds: `generate` draws its noise and its sampled tokens from two independent streams split from
+`[seed, 0]` (`tfarae.decoding.sampling_seeds`), so `generate_from_noise` fed
+`tf.random.stateless_normal([num, Z], seed=tf.random.split(tf.constant([seed, 0], tf.int64))[0])`
+returns the codes and greedy sentences of `generate(num, seed, 0)`.
 """
 
 import tensorflow as tf
 
-from tfarae.decoding import decode
+from tfarae.decoding import decode, sampling_seeds
 
 LIMITS = {
     "max_batch": 1024,  # sentences (or codes, or noise rows) per request; more is an InvalidArgumentError
@@ -116,20 +122,25 @@ class ServingModule(tf.Module):
     def _greedy_ids(self, codes):
         return decode(self.decoder, codes, self._length)
 
-    def _codes_to_ids(self, codes, temperature, seed):
-        """Greedy for `temperature <= 0` (and NaN), else sampled with `temperature` and stateless `seed [2]`."""
+    def _codes_to_ids(self, codes, temperature, token_seed):
+        """Greedy for `temperature <= 0` (and NaN), else sampled at `temperature` from token stream `token_seed`."""
         return tf.cond(
             temperature > 0,
-            lambda: decode(self.decoder, codes, self._length, sampler="sample", temperature=temperature, seed=seed),
+            lambda: decode(self.decoder, codes, self._length, sampler="sample", temperature=temperature,
+                           seed=token_seed),
             lambda: self._greedy_ids(codes),
         )
 
     def _sampled(self, num, seed, temperature):
-        """`(token_ids [n, T], codes [n, C])` for `num` clamped to `[0, max_num]`; seed pair `[seed, 0]`."""
+        """`(token_ids [n, T], codes [n, C])` for `num` clamped to `[0, max_num]`, seeded as batch 0 of `seed`.
+
+        The seeds are `sampling_seeds([seed, 0])`, as in the first batch of
+        `tfarae.sampling.generate_sentences`.
+        """
         num = tf.clip_by_value(num, 0, self.limits["max_num"])
-        seed = tf.stack([seed, tf.constant(0, tf.int64)])
-        codes = self._sample_codes(num, seed)
-        return self._codes_to_ids(codes, temperature, seed), codes
+        z_seed, token_seed = sampling_seeds(tf.stack([seed, tf.constant(0, tf.int64)]))
+        codes = self._sample_codes(num, z_seed)
+        return self._codes_to_ids(codes, temperature, token_seed), codes
 
     # Signatures -----------------------------------------------------------------------------------
 

@@ -1,34 +1,52 @@
 """Text in, text out with a trained trainer: generation from the code prior and reconstruction."""
 
-import functools
+import weakref
 
 import numpy as np
 import tensorflow as tf
 
-from tfarae.decoding import decode
+from tfarae.decoding import decode, sampling_seeds
+
+# trainer → {(function, arguments): tf.function}; an entry goes when its trainer is collected.
+_COMPILED = weakref.WeakKeyDictionary()
 
 
 def _batches(count, batch_size):
     return [(start, min(count, start + batch_size)) for start in range(0, count, batch_size)]
 
 
-@functools.lru_cache(maxsize=8)
-def _generate_fn(trainer, tokenizer, sampler):
-    """Returns the compiled `(num, seed) → sentences` of a trainer (traced once, reused every epoch)."""
-    return tf.function(lambda num, seed: tokenizer.detokenize(decode(
-        trainer.decoder, trainer.sample_codes(num, seed), tokenizer.sequence_length, sampler=sampler, seed=seed)),
-        reduce_retracing=True)
+def _compiled(trainer, fn, *args):
+    """Returns `tf.function(lambda *inputs: fn(trainer, *args, *inputs))`, built once per trainer and `args`.
+
+    Neither the cache nor the function holds the trainer (it reaches it through a weak reference),
+    so trainers and their variables are freed as soon as the caller drops them.
+    """
+    functions, key = _COMPILED.setdefault(trainer, {}), (fn, *args)
+    if key not in functions:
+        ref = weakref.ref(trainer)
+        functions[key] = tf.function(lambda *inputs: fn(ref(), *args, *inputs), reduce_retracing=True)
+    return functions[key]
 
 
-@functools.lru_cache(maxsize=8)
-def _reconstruct_fn(trainer):
-    """Returns the compiled greedy `token_ids [N, T] → token_ids [N, T]` of a trainer."""
-    return tf.function(lambda ids: decode(trainer.decoder, trainer.encoder(ids), ids.shape[1]), reduce_retracing=True)
+def _generate(trainer, tokenizer, sampler, num, seed):
+    """Returns `num` sentences `[num]` decoded from `trainer.sample_codes`, seed `[user seed, batch index]`."""
+    z_seed, token_seed = sampling_seeds(seed)
+    codes = trainer.sample_codes(num, z_seed)
+    return tokenizer.detokenize(decode(trainer.decoder, codes, tokenizer.sequence_length, sampler, seed=token_seed))
+
+
+def _reconstruct(trainer, token_ids):
+    """Returns the greedy reconstruction `[N, T]` of `token_ids [N, T]`."""
+    return decode(trainer.decoder, trainer.encoder(token_ids), token_ids.shape[1])
 
 
 def generate_sentences(trainer, tokenizer, num, seed=0, batch_size=500, sampler="greedy"):
-    """Returns `num` sentences decoded from codes drawn by `trainer.sample_codes` (deterministic per seed)."""
-    step = _generate_fn(trainer, tokenizer, sampler)
+    """Returns `num` sentences decoded from codes drawn by `trainer.sample_codes` (deterministic per seed).
+
+    Batch `i` (of `batch_size`) samples with `sampling_seeds([seed, i])`, so the first batch equals
+    the exported `generate` signature's sentences for the same seed.
+    """
+    step = _compiled(trainer, _generate, tokenizer, sampler)
     sentences = []
     for i, (start, end) in enumerate(_batches(num, batch_size)):
         sentences += [s.decode("utf-8") for s in step(tf.constant(end - start), tf.constant([seed, i], tf.int64)).numpy()]
@@ -37,7 +55,7 @@ def generate_sentences(trainer, tokenizer, num, seed=0, batch_size=500, sampler=
 
 def reconstruct_token_ids(trainer, token_ids, batch_size=500):
     """Returns greedy reconstructions `[N, T]` of token ids `[N, T]` (codes taken without noise)."""
-    step = _reconstruct_fn(trainer)
+    step = _compiled(trainer, _reconstruct)
     return np.concatenate([step(tf.constant(token_ids[a:b])).numpy() for a, b in _batches(len(token_ids), batch_size)])
 
 

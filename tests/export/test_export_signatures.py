@@ -4,6 +4,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfarae.data.pipeline import encode_sentences
+from tfarae.data.tokenizer import EOS_ID, PAD_ID
+from tfarae.decoding import sampling_seeds
 from tfarae.sampling import generate_sentences, reconstruct_sentences
 
 SIGNATURES = {"serving_default", "encode", "decode", "reconstruct", "generate", "generate_from_noise",
@@ -70,7 +72,8 @@ def test_generate_equals_in_process(loaded, in_process):
     out = loaded.signatures["generate"](num=tf.constant(12), seed=tf.constant(3, tf.int64),
                                         temperature=tf.constant(0.0))
     assert _strings(out["sentences"]) == generate_sentences(trainer, tokenizer, 12, seed=3)
-    expected_codes = trainer.sample_codes(12, tf.constant([3, 0], tf.int64)).numpy()
+    z_seed, _ = sampling_seeds([3, 0])
+    expected_codes = trainer.sample_codes(12, z_seed).numpy()
     np.testing.assert_allclose(out["codes"].numpy(), expected_codes, atol=1e-5)
     sampled = loaded.signatures["generate"](num=tf.constant(12), seed=tf.constant(3, tf.int64),
                                             temperature=tf.constant(1.0))
@@ -81,13 +84,40 @@ def test_generate_equals_in_process(loaded, in_process):
 
 
 def test_generate_from_noise_matches_generate(loaded, in_process):
+    """The recipe of the serving module's docstring, in plain TensorFlow."""
     config, _, _ = in_process
-    noise = tf.random.stateless_normal([5, config.model.z_dim], seed=tf.constant([7, 0], tf.int64))
+    z_seed = tf.random.split(tf.constant([7, 0], tf.int64))[0]
+    noise = tf.random.stateless_normal([5, config.model.z_dim], seed=z_seed)
     from_noise = loaded.signatures["generate_from_noise"](noise=noise)
     generated = loaded.signatures["generate"](num=tf.constant(5), seed=tf.constant(7, tf.int64),
                                               temperature=tf.constant(0.0))
     np.testing.assert_allclose(from_noise["codes"].numpy(), generated["codes"].numpy(), atol=1e-6)
     assert _strings(from_noise["sentences"]) == _strings(generated["sentences"])
+
+
+def test_every_decoded_sentence_ends_within_t_positions(loaded, in_process):
+    """Exactly one `<eos>` per row (position T - 1 at the latest), only `<pad>` after it: at most maxlen words."""
+    config, tokenizer, _ = in_process
+    codes = tf.math.l2_normalize(tf.random.stateless_normal([32, config.model.hidden_dim], seed=[4, 0]), axis=1)
+    generated = loaded.signatures["generate_ids"](num=tf.constant(32), seed=tf.constant(4, tf.int64),
+                                                  temperature=tf.constant(1.0))["token_ids"]
+    for ids in (loaded.signatures["decode_ids"](codes=codes)["token_ids"].numpy(), generated.numpy()):
+        assert ids.shape == (32, tokenizer.sequence_length)
+        assert np.all(np.sum(ids == EOS_ID, axis=1) == 1)
+        after_eos = np.cumsum(ids == EOS_ID, axis=1) - (ids == EOS_ID) > 0
+        assert np.all(ids[after_eos] == PAD_ID)
+    sentences = _strings(loaded.signatures["generate"](num=tf.constant(32), seed=tf.constant(4, tf.int64),
+                                                       temperature=tf.constant(1.0))["sentences"])
+    assert max(len(s.split()) for s in sentences) <= config.data.maxlen
+
+
+def test_sampled_generate_is_deterministic_per_seed(loaded):
+    def generate(seed):
+        out = loaded.signatures["generate"](num=tf.constant(8), seed=tf.constant(seed, tf.int64),
+                                            temperature=tf.constant(1.0))
+        return _strings(out["sentences"])
+
+    assert generate(11) == generate(11) != generate(12)
 
 
 def test_interpolate_runs_from_start_to_end(loaded, sentences):
@@ -126,8 +156,8 @@ def test_ae_baseline_samples_from_its_code_gaussian(tiny_config):
     assert int(module.z_dim.numpy()) == c
     assert sorted(v.shape.as_list() for v in module.sampling_variables) == [[c], [c, c]]  # mean, scale only
     generated = module.generate(tf.constant(3), tf.constant(2, tf.int64))
-    np.testing.assert_allclose(generated["codes"].numpy(),
-                               trainer.sample_codes(3, tf.constant([2, 0], tf.int64)).numpy(), atol=1e-6)
-    noise = tf.random.stateless_normal([3, c], seed=tf.constant([2, 0], tf.int64))
+    z_seed, _ = sampling_seeds([2, 0])
+    np.testing.assert_allclose(generated["codes"].numpy(), trainer.sample_codes(3, z_seed).numpy(), atol=1e-6)
+    noise = tf.random.stateless_normal([3, c], seed=z_seed)
     np.testing.assert_allclose(module.generate_from_noise(noise)["codes"].numpy(), generated["codes"].numpy(),
                                atol=1e-6)

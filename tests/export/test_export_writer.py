@@ -89,7 +89,7 @@ def test_existing_version_is_never_overwritten(exported, tiny_run_dir, export_ro
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--run-dir", "/nonexistent/run"], "holds no finished run (config.yaml missing)"),
+    (["--run-dir", "/nonexistent/run"], "holds no run (config.yaml missing)"),
     (["--version", "1"], "already exists; versions are never overwritten"),
     (["--version", "0"], "must be a positive integer"),
 ])
