@@ -25,6 +25,7 @@ from tfarae.data.pipeline import encode_sentences, eval_dataset, sentences_as_se
 from tfarae.data.sources import load_corpus
 from tfarae.data.tokenizer import SentenceTokenizer, split_words
 from tfarae.data.vocab import build_vocabulary, load_vocabulary, save_vocabulary
+from tfarae.distribute import check_replicas, make_strategy
 from tfarae.metrics import sample_statistics
 from tfarae.metrics.code_stats import CodeStatistics
 from tfarae.sampling import generate_sentences
@@ -142,8 +143,10 @@ def _check_data_fits(config, train, valid):
 def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
     """Trains `config` into `run_dir` and returns the final metrics (also written to `metrics.json`).
 
-    Everything that can be checked (run directory, changes on resume, data against batch size,
-    checkpoint against config) is checked before the run directory is written.
+    The `tf.distribute` strategy of `config.runtime` is built first (`tfarae.distribute`), and the
+    trainer is created in its scope. Everything that can be checked (run directory, changes on
+    resume, batch sizes against replicas and data, checkpoint against config) is checked before the
+    run directory is written.
 
     Args:
         config: a validated `Config` (when resuming: the run directory's own, with any overrides).
@@ -159,6 +162,9 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
     check_run_dir(run_dir, resume)
     if resume:
         check_resume_changes(load_config(os.path.join(run_dir, CONFIG_FILE)), config)
+    strategy = make_strategy(config.runtime)
+    check_replicas(config.train, strategy.num_replicas_in_sync)
+    print(f"strategy: {type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s)")
     corpus = load_corpus(config.data)
     tokenizer = make_tokenizer(config.data, _vocabulary(config.data, corpus.train, run_dir, resume))
     train = encode_sentences(tokenizer, corpus.train)
@@ -169,8 +175,9 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
     _check_data_fits(config, train, valid)
 
     steps_per_epoch = config.train.steps_per_epoch or len(train.token_ids) // config.train.batch_size
-    trainer = compile_trainer(make_trainer(config, tokenizer.vocab_size, tokenizer.sequence_length), config,
-                              iterations=config.train.epochs * steps_per_epoch)
+    with strategy.scope():
+        trainer = compile_trainer(make_trainer(config, tokenizer.vocab_size, tokenizer.sequence_length), config,
+                                  iterations=config.train.epochs * steps_per_epoch)
     if resume:
         _check_checkpoint_fits(trainer, run_dir)
     os.makedirs(run_dir, exist_ok=True)

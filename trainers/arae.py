@@ -4,7 +4,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from tfarae.trainers.base import AutoencoderTrainer, apply_gradients, features, global_mean
+from tfarae.trainers.base import (AutoencoderTrainer, apply_gradients, features, global_mean, num_replicas,
+                                  replica_rows, replica_share_for_tracker)
 
 
 @keras.saving.register_keras_serializable(package="tfarae")
@@ -101,12 +102,14 @@ class ARAETrainer(AutoencoderTrainer):
         """ARAE samples through its generator: nothing to fit."""
 
     def _generated_codes(self, batch_size):
-        z = keras.random.normal((batch_size, self.generator.z_dim), seed=self.seed_generator)
+        """Returns `[batch_size, C]` codes of fresh `z` (this replica's rows), the generator in training mode."""
+        z = replica_rows(lambda rows: keras.random.normal((rows, self.generator.z_dim), seed=self.seed_generator),
+                         batch_size)
         return self.generator(z, training=True)
 
     def _gradient_penalty(self, real, fake):
         """Returns the per-example WGAN-GP term `(||∇ D(x̂)|| - 1)^2`, `[B]`, at random interpolates."""
-        alpha = keras.random.uniform((ops.shape(real)[0], 1), seed=self.seed_generator)
+        alpha = replica_rows(lambda rows: keras.random.uniform((rows, 1), seed=self.seed_generator), ops.shape(real)[0])
         interpolates = alpha * real + (1.0 - alpha) * fake
         with tf.GradientTape() as tape:
             tape.watch(interpolates)
@@ -149,7 +152,7 @@ class ARAETrainer(AutoencoderTrainer):
             scores = self.critic(self.encoder(token_ids, training=True), training=True)
             loss = self.current_grad_lambda() * global_mean(scores)
         apply_gradients(self.adversary_optimizer, tape.gradient(loss, variables), variables, self.ae_clipnorm)
-        self.gan_trackers["encoder_adversary_loss"].update_state(loss)
+        self.gan_trackers["encoder_adversary_loss"].update_state(replica_share_for_tracker(loss))
 
     def _generator_step(self, batch_size):
         """Moves generated codes towards what the critic scores as real."""
@@ -157,7 +160,7 @@ class ARAETrainer(AutoencoderTrainer):
         with tf.GradientTape() as tape:
             loss = -global_mean(self.critic(self._generated_codes(batch_size), training=True))
         self.generator_optimizer.apply(tape.gradient(loss, variables), variables)
-        self.gan_trackers["generator_loss"].update_state(loss)
+        self.gan_trackers["generator_loss"].update_state(replica_share_for_tracker(loss))
 
     def _gan_round(self, fresh):
         """Critic steps on `fresh[:, :-1]`, the encoder adversary on `fresh[:, -1]`, then the generator.
@@ -171,7 +174,9 @@ class ARAETrainer(AutoencoderTrainer):
         real_codes = ops.reshape(ops.stop_gradient(self.encoder(critic_ids)), (batch_size, self.critic_steps, -1))
         steps = [self._critic_step(real_codes[:, k]) for k in range(self.critic_steps)]
         for name in steps[0]:  # one update per tracker: the same means, far fewer small ops than one per step
-            self.gan_trackers[name].update_state(ops.concatenate([ops.reshape(s[name], (-1,)) for s in steps], 0))
+            values = ops.concatenate([ops.reshape(s[name], (-1,)) for s in steps], 0)
+            scalar = name not in ("code_norm_real", "code_norm_generated")  # those are per example
+            self.gan_trackers[name].update_state(replica_share_for_tracker(values) if scalar else values)
         self._encoder_adversary_step(fresh[:, self.critic_steps])
         self._generator_step(batch_size)
 
@@ -179,8 +184,7 @@ class ARAETrainer(AutoencoderTrainer):
         """Returns this replica's rows of `fresh [B_local, K, T]` that the GAN phases use."""
         if self.gan_batch_size is None:
             return fresh
-        context = tf.distribute.get_replica_context()
-        replicas = 1 if context is None else context.num_replicas_in_sync
+        replicas = num_replicas()
         if self.gan_batch_size % replicas:
             raise ValueError(f"train.gan_batch_size={self.gan_batch_size} must divide evenly over {replicas} replicas")
         return fresh[: self.gan_batch_size // replicas]

@@ -4,8 +4,12 @@ Every regularizer of the family subclasses `AutoencoderTrainer` and adds its own
 `_autoencoder_step`. Used on its own it is the plain AE baseline (ARAE with the adversarial parts
 switched off); to sample from it, a Gaussian is fitted to its codes (see `fit_code_gaussian`).
 
-Loss scaling: every loss is a sum over the local replica divided by a *global* count (tokens or
-examples), so the gradient sum that Keras optimizers take across replicas is the global mean.
+Under a `tf.distribute` strategy (see `tfarae.distribute`):
+- every loss is a sum over the local replica divided by a *global* count (tokens or examples), so
+  the gradient sum that Keras optimizers take across replicas is the global mean;
+- noise is drawn for the whole global batch and each replica keeps its own rows (`replica_rows`),
+  so replicas never share noise and a run equals the single-device run on the same global batches;
+- trackers read the global value (`replica_share_for_tracker`).
 """
 
 import keras
@@ -20,10 +24,38 @@ TOKEN_BUCKET = 64  # gathered token counts are rounded up to a multiple of this 
 
 def global_sum(value):
     """Returns `value` summed over all replicas (itself outside tf.distribute)."""
-    context = tf.distribute.get_replica_context()
-    if context is None or context.num_replicas_in_sync == 1:
+    if num_replicas() == 1:
         return value
-    return context.all_reduce(tf.distribute.ReduceOp.SUM, value)
+    return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, value)
+
+
+def num_replicas():
+    """Returns the number of replicas in sync (1 outside tf.distribute)."""
+    context = tf.distribute.get_replica_context()
+    return 1 if context is None else context.num_replicas_in_sync
+
+
+def replica_rows(draw, local_rows):
+    """Returns this replica's `local_rows` rows of one draw for the whole global batch.
+
+    Args:
+        draw: `rows → tensor [rows, ...]`, drawing from a seed every replica shares.
+        local_rows: the replica's batch size (the same on every replica).
+    """
+    replicas = num_replicas()
+    if replicas == 1:
+        return draw(local_rows)
+    start = tf.distribute.get_replica_context().replica_id_in_sync_group * local_rows
+    return draw(local_rows * replicas)[start : start + local_rows]
+
+
+def replica_share_for_tracker(local_share):
+    """Returns what to give a `keras.metrics.Mean` so that it reads the global value.
+
+    `local_share` is a replica's part of a global quantity (a sum over its examples divided by the
+    global count); the tracker averages the replicas' updates, so each gives `replicas × share`.
+    """
+    return local_share * num_replicas()
 
 
 def global_mean(per_example):
@@ -43,11 +75,10 @@ def apply_gradients(optimizer, grads, variables, clipnorm=None):
     gradients, so they are all-reduced, clipped and divided by the replica count before `apply`.
     """
     if clipnorm:
-        context = tf.distribute.get_replica_context()
-        replicas = 1 if context is None else context.num_replicas_in_sync
+        replicas = num_replicas()
         if replicas > 1:
             grads = [tf.convert_to_tensor(g) for g in grads]
-            grads = context.all_reduce(tf.distribute.ReduceOp.SUM, grads)
+            grads = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, grads)
         grads, _ = tf.clip_by_global_norm(grads, clipnorm)
         if replicas > 1:
             grads = [g / replicas for g in grads]
@@ -193,7 +224,9 @@ class AutoencoderTrainer(keras.Model):
         variables = self.encoder.trainable_variables + self.decoder.trainable_variables
         with tf.GradientTape() as tape:
             codes = self.encoder(token_ids, training=True)
-            noisy = codes + noise_std * keras.random.normal(ops.shape(codes), seed=self.seed_generator)
+            noise = replica_rows(lambda rows: keras.random.normal((rows, self.encoder.code_dim), seed=self.seed_generator),
+                                 ops.shape(codes)[0])
+            noisy = codes + noise_std * noise
             loss, token_losses, correct, mask = self.reconstruction(token_ids, noisy, training=True)
         apply_gradients(self.ae_optimizer, tape.gradient(loss, variables), variables, self.ae_clipnorm)
         self._track_reconstruction(token_losses, correct, mask)

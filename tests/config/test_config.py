@@ -24,6 +24,9 @@ PRESETS = ["tiny", "arae_default", "arae_snli", "arae_snli_dev", "arae_yelp"]
     ({"train": {"ae_learning_rate": "inf"}}, "train.ae_learning_rate"),
     ({"train": {"noise_std": float("nan")}}, "train.noise_std"),
     ({"train": {"adversary_optimizer": "rmsprop"}}, "train.adversary_optimizer"),
+    ({"runtime": {"strategy": "parameter_server"}}, "runtime.strategy"),
+    ({"runtime": {"devices": ["/gpu:0"]}}, "runtime.devices"),
+    ({"runtime": {"logical_cpus": -1}}, "runtime.logical_cpus"),
 ])
 def test_config_errors_name_the_key(values, key):
     with pytest.raises(ConfigError) as error:

@@ -143,14 +143,29 @@ class TrainConfig:
 
 
 @dataclasses.dataclass
+class RuntimeConfig:
+    strategy: str = "default"  # default (one device) | mirrored (data-parallel replicas on `devices`)
+    devices: list[str] = dataclasses.field(default_factory=list)  # mirrored: e.g. ["/gpu:0", "/gpu:1"]; empty: all GPUs, else all CPUs
+    logical_cpus: int = 0  # split the CPU into N logical devices before TF starts (replicas without a GPU); 0: off
+
+    def validate(self):
+        _require(self.strategy in ("default", "mirrored"), "runtime.strategy",
+                 f"must be default or mirrored, got {self.strategy!r}")
+        _require(self.logical_cpus >= 0, "runtime.logical_cpus", f"must be non-negative, got {self.logical_cpus}")
+        _require(not self.devices or self.strategy == "mirrored", "runtime.devices", "needs runtime.strategy: mirrored")
+
+
+@dataclasses.dataclass
 class Config:
     data: DataConfig = dataclasses.field(default_factory=DataConfig)
     model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
     train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
+    runtime: RuntimeConfig = dataclasses.field(default_factory=RuntimeConfig)
 
     def validate(self):
         """Checks every section; returns self so calls chain."""
         self.data.validate()
         self.model.validate()
         self.train.validate()
+        self.runtime.validate()
         return self

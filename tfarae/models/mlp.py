@@ -11,6 +11,9 @@ _INIT = {"kernel_initializer": keras.initializers.RandomNormal(0.0, 0.02), "bias
 class Generator(keras.Model):
     """`z ~ N(0, I)` → (Dense → BatchNorm → ReLU) per hidden width → Dense to the code size.
 
+    BatchNorm statistics are taken over the global batch under a `tf.distribute` strategy
+    (`synchronized=True`), so replicas normalise exactly as one device would.
+
     Args:
         z_dim: noise size Z.
         hidden_units: list of widths.
@@ -28,7 +31,8 @@ class Generator(keras.Model):
         self.tanh = tanh
         layers = []
         for width in self.hidden_units:
-            layers += [keras.layers.Dense(width, **_INIT), keras.layers.BatchNormalization(), keras.layers.ReLU()]
+            layers += [keras.layers.Dense(width, **_INIT), keras.layers.BatchNormalization(synchronized=True),
+                       keras.layers.ReLU()]
         layers.append(keras.layers.Dense(code_dim, activation="tanh" if tanh else None, **_INIT))
         self.body = keras.Sequential(layers)
 
@@ -52,15 +56,15 @@ class Critic(keras.Model):
     Args:
         code_dim: C.
         hidden_units: list of widths (the first layer has no BatchNorm, as in the reference).
-        batchnorm: BatchNorm after every hidden layer but the first (the reference); without it the
-            critic is the plain WGAN-GP critic.
+        batchnorm: BatchNorm after every hidden layer but the first (the reference); without it
+            (the default) the critic is the plain WGAN-GP critic.
         weight_clip: if set, every weight (kernels, biases, BatchNorm scales and offsets) is kept
             in `[-weight_clip, weight_clip]` by a `ClipWeights` constraint (WGAN).
 
     Call: `[B, C]` → `[B]` scores.
     """
 
-    def __init__(self, code_dim, hidden_units, batchnorm=True, weight_clip=None, **kwargs):
+    def __init__(self, code_dim, hidden_units, batchnorm=False, weight_clip=None, **kwargs):
         super().__init__(**kwargs)
         self.code_dim = code_dim
         self.hidden_units = list(hidden_units)
@@ -72,7 +76,8 @@ class Critic(keras.Model):
         for i, width in enumerate(self.hidden_units):
             layers.append(keras.layers.Dense(width, **dense))
             if i > 0 and batchnorm:
-                layers.append(keras.layers.BatchNormalization(beta_constraint=clip, gamma_constraint=clip))
+                layers.append(keras.layers.BatchNormalization(synchronized=True, beta_constraint=clip,
+                                                              gamma_constraint=clip))
             layers.append(keras.layers.LeakyReLU(negative_slope=0.2))
         layers.append(keras.layers.Dense(1, **dense))
         self.body = keras.Sequential(layers)
