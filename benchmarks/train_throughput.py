@@ -53,7 +53,7 @@ def synthetic_corpus(num, maxlen, lengths, seed=0):
     for i, n in enumerate(sentence_lengths(lengths, num, maxlen, rng)):
         ids[i, :n] = rng.integers(4, VOCAB, size=n)
         ids[i, n] = EOS_ID
-    return EncodedSentences(ids, [""] * num, None, 0)
+    return EncodedSentences(ids, [""] * num, 0)
 
 
 def flops_per_iteration(e, h, v, z, gd, b, t, k, tokens):
