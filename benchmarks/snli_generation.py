@@ -14,7 +14,7 @@ real training text, and prints:
 samples" are LMs of the same recipe and vocabulary trained on N generated sentences, scored on the
 same held-out text. Targets: ARAE < AE on reverse PPL, ARAE <= 1.5 x real data, >= 50% distinct.
 
-    python benchmarks/snli_generation.py                 # full: 31 min on 2 CPU cores (measured once)
+    python benchmarks/snli_generation.py                 # full: 31-37 min on 2 CPU cores (two runs)
     python benchmarks/snli_generation.py --quick         # smoke test: ~3 min, meaningless numbers
 
 Everything lands in --out (default runs/snli_generation-<time>): arae/, ae/ (run directories with
