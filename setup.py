@@ -14,6 +14,7 @@ PACKAGES = [
     "tfarae.layers",
     "tfarae.models",
     "tfarae.metrics",
+    "tfarae.tuning",
     "tfarae.trainers",
     "tfarae.export",
     "tfarae.configs",
@@ -33,14 +34,14 @@ setup(
         "tfarae.export": "export",
         "tfarae.configs": "configs",
     },
-    package_data={"tfarae.configs": ["*.yaml"]},
+    package_data={"tfarae.configs": ["*.yaml", "search/*.yaml"]},
     install_requires=[
         "tensorflow==2.21.0",
         "keras==3.15.1",
         "tensorflow-text==2.21.1",
         "tensorflow-datasets==4.9.10",
         "importlib_resources",  # tensorflow-datasets imports it without declaring it
-        "keras-tuner==1.4.8",
+        "keras-tuner[bayesian]==1.4.8",  # [bayesian]: scipy and scikit-learn for BayesianOptimizationOracle
         "tensorboard==2.21.0",  # keras-tuner trials import it under the TF backend
         "numpy",
         "pyyaml",

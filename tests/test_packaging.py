@@ -23,7 +23,8 @@ def test_wheel_holds_only_the_tfarae_package(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names if not n.startswith("tfarae-")}
     assert top == {"tfarae"}
-    for expected in ("tfarae/trainers/arae.py", "tfarae/export/__init__.py", "tfarae/configs/tiny.yaml"):
+    for expected in ("tfarae/trainers/arae.py", "tfarae/export/__init__.py", "tfarae/configs/tiny.yaml",
+                     "tfarae/tuning/tuner.py", "tfarae/configs/search/arae.yaml"):
         assert expected in names
 
 
@@ -31,7 +32,7 @@ def test_installed_wheel_imports_from_outside_the_repo(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
-    code = ("import tfarae, tfarae.trainers, tfarae.export, importlib.util as u;"
+    code = ("import tfarae, tfarae.trainers, tfarae.export, tfarae.tune, importlib.util as u;"
             "from tfarae.config import load_config; load_config('tiny');"
             "assert u.find_spec('trainers') is None and u.find_spec('export') is None;"
             "print(tfarae.trainers.__file__)")
