@@ -172,13 +172,11 @@ def export_run(run_dir, output, name=None, version=None, limits=None):
         ExportError: missing run, existing or invalid version, or a failed verification.
     """
     from tfarae.export.serving import build_serving_module
-    from tfarae.run import CHECKPOINT_FILE, CONFIG_FILE, VOCAB_FILE
+    from tfarae.run import finished_run_problem
 
-    for needed in (CONFIG_FILE, VOCAB_FILE):
-        if not os.path.isfile(os.path.join(run_dir, needed)):
-            raise ExportError(f"--run-dir: {run_dir} holds no run ({needed} missing)")
-    if not os.path.isfile(os.path.join(run_dir, CHECKPOINT_FILE)):
-        raise ExportError(f"--run-dir: {run_dir} has no finished epoch to export ({CHECKPOINT_FILE} missing)")
+    problem = finished_run_problem(run_dir)
+    if problem:
+        raise ExportError(problem)
     name = name or os.path.basename(os.path.normpath(os.path.abspath(run_dir)))
     if not name or name.startswith(".") or os.sep in name:
         raise ExportError(f"--name: {name!r} is not a usable model name")

@@ -275,12 +275,11 @@ def argument_problem(args):
         if directory is not None and not os.path.isdir(directory):
             return f"{flag}: no such directory: {directory}"
     from tfarae.metrics.lm import RECIPES, LanguageModel
-    from tfarae.run import CHECKPOINT_FILE, CONFIG_FILE, VOCAB_FILE
+    from tfarae.run import finished_run_problem
 
-    missing = [name for name in (CONFIG_FILE, VOCAB_FILE, CHECKPOINT_FILE)
-               if not os.path.exists(os.path.join(args.run_dir, name))]
-    if missing:
-        return f"--run-dir: {args.run_dir} holds no run with a finished epoch ({', '.join(missing)} missing)"
+    problem = finished_run_problem(args.run_dir)
+    if problem:
+        return problem
     if args.reference_lm is not None and not LanguageModel.exists(args.reference_lm):
         return f"--reference-lm: {args.reference_lm} holds no saved LM (write one with python -m tfarae.lm)"
     if args.lm_recipe not in RECIPES:

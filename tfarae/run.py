@@ -85,6 +85,20 @@ def final_metrics(trainer, tokenizer, config, train, valid_dataset, oracle=None)
     return metrics
 
 
+def finished_run_problem(run_dir):
+    """Returns why `run_dir` holds no run with a finished epoch (one line naming `--run-dir`), or None.
+
+    Export and evaluation need the config, the vocabulary and the last epoch's checkpoint, which
+    exists only once an epoch has finished.
+    """
+    for needed in (CONFIG_FILE, VOCAB_FILE):
+        if not os.path.isfile(os.path.join(run_dir, needed)):
+            return f"--run-dir: {run_dir} holds no run ({needed} missing)"
+    if not os.path.isfile(os.path.join(run_dir, CHECKPOINT_FILE)):
+        return f"--run-dir: {run_dir} has no finished epoch ({CHECKPOINT_FILE} missing)"
+    return None
+
+
 def check_run_dir(run_dir, resume):
     """Raises `ConfigError` unless `run_dir` holds a run when resuming, and none otherwise (writes nothing)."""
     has_run = os.path.exists(os.path.join(run_dir, CONFIG_FILE))

@@ -121,7 +121,8 @@ class ARAETrainer(AutoencoderTrainer):
         """One critic update on real codes `[B, C]` (no gradient to the encoder) and fresh fakes.
 
         Returns:
-            Its statistics by tracker name: scalar losses, and per-example code norms `[B]`.
+            Its statistics by tracker name: the scalar losses as this replica's tracker share
+            (`replica_share_for_tracker`), and per-example code norms `[B]`.
         """
         fake_codes = ops.stop_gradient(self._generated_codes(ops.shape(real_codes)[0]))
         variables = self.critic.trainable_variables
@@ -135,8 +136,9 @@ class ARAETrainer(AutoencoderTrainer):
                 stats["gradient_penalty"] = global_mean(self._gradient_penalty(real_codes, fake_codes))
                 loss += self.gp_lambda * stats["gradient_penalty"]
         self.critic_optimizer.apply(tape.gradient(loss, variables), variables)
-        return {**stats, "critic_loss": loss, "code_norm_real": ops.norm(real_codes, axis=1),
-                "code_norm_generated": ops.norm(fake_codes, axis=1)}
+        stats["critic_loss"] = loss
+        return {**{name: replica_share_for_tracker(value) for name, value in stats.items()},
+                "code_norm_real": ops.norm(real_codes, axis=1), "code_norm_generated": ops.norm(fake_codes, axis=1)}
 
     def current_grad_lambda(self):
         """Returns the encoder adversary's scale for the current iteration (a float32 scalar)."""
@@ -174,9 +176,7 @@ class ARAETrainer(AutoencoderTrainer):
         real_codes = ops.reshape(ops.stop_gradient(self.encoder(critic_ids)), (batch_size, self.critic_steps, -1))
         steps = [self._critic_step(real_codes[:, k]) for k in range(self.critic_steps)]
         for name in steps[0]:  # one update per tracker: the same means, far fewer small ops than one per step
-            values = ops.concatenate([ops.reshape(s[name], (-1,)) for s in steps], 0)
-            scalar = name not in ("code_norm_real", "code_norm_generated")  # those are per example
-            self.gan_trackers[name].update_state(replica_share_for_tracker(values) if scalar else values)
+            self.gan_trackers[name].update_state(ops.concatenate([ops.reshape(s[name], (-1,)) for s in steps], 0))
         self._encoder_adversary_step(fresh[:, self.critic_steps])
         self._generator_step(batch_size)
 

@@ -2,7 +2,7 @@
 
 Every regularizer of the family subclasses `AutoencoderTrainer` and adds its own phases after
 `_autoencoder_step`. Used on its own it is the plain AE baseline (ARAE with the adversarial parts
-switched off); to sample from it, a Gaussian is fitted to its codes (see `fit_code_gaussian`).
+switched off); to sample from it, a Gaussian is fitted to its codes (see `prepare_sampling`).
 
 Under a `tf.distribute` strategy (see `tfarae.distribute`):
 - every loss is a sum over the local replica divided by a *global* count (tokens or examples), so

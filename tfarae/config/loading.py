@@ -1,8 +1,8 @@
 """Strict YAML loading of `Config`: unknown keys and wrong types fail with the key's name."""
 
 import dataclasses
-import math
 import importlib.resources
+import math
 import os
 import typing
 

@@ -145,8 +145,8 @@ class TrainConfig:
 @dataclasses.dataclass
 class RuntimeConfig:
     strategy: str = "default"  # default (one device) | mirrored (data-parallel replicas on `devices`)
-    devices: list[str] = dataclasses.field(default_factory=list)  # mirrored: e.g. ["/gpu:0", "/gpu:1"]; empty: all GPUs, else all CPUs
-    logical_cpus: int = 0  # split the CPU into N logical devices before TF starts (replicas without a GPU); 0: off
+    devices: list[str] = dataclasses.field(default_factory=list)  # mirrored devices; empty: all GPUs, else CPUs
+    logical_cpus: int = 0  # split the CPU into N logical devices before TF starts (replicas without a GPU)
 
     def validate(self):
         _require(self.strategy in ("default", "mirrored"), "runtime.strategy",

@@ -44,7 +44,7 @@ def encode_sentences(tokenizer, sentences, chunk=65536):
 
 
 def sentences_as_seen(tokenizer, token_ids):
-    """Returns token ids `[N, T]` as the model sees the sentences: normalised words, OOV as `<unk>` (list of str)."""
+    """Returns the sentences of token ids `[N, T]` as the model sees them (normalised, OOV as `<unk>`): a list of str."""
     if not len(token_ids):
         return []
     return [s.decode("utf-8") for s in tokenizer.detokenize(tf.constant(token_ids)).numpy()]
