@@ -78,7 +78,8 @@ def _run_files(run_dir):
 
 @pytest.mark.parametrize("override, key", [("model.hidden_dim=16", "model.hidden_dim"),
                                            ("train.trainer=ae", "train.trainer"),
-                                           ("train.adversary_optimizer=adam", "--resume")])
+                                           ("train.adversary_optimizer=adam", "--resume"),
+                                           ("runtime.precision=mixed_float16", "runtime.precision")])
 def test_a_refused_resume_leaves_the_run_untouched(tiny_run_dir, tmp_path, override, key):
     run_dir = str(tmp_path / "run")
     shutil.copytree(tiny_run_dir, run_dir)

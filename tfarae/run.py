@@ -15,17 +15,20 @@ Run directory layout (every path is relative to `run_dir`):
 import dataclasses
 import json
 import os
+import shutil
+import tempfile
 import warnings
 
 import keras
 
+from tfarae import distributed_loop
 from tfarae.callbacks import NaNGuard, SampleWriter, SamplingFit
 from tfarae.config import ConfigError, load_config, save_config
 from tfarae.data.pipeline import encode_sentences, eval_dataset, sentences_as_seen, train_dataset
 from tfarae.data.sources import load_corpus
 from tfarae.data.tokenizer import SentenceTokenizer, split_words
 from tfarae.data.vocab import build_vocabulary, load_vocabulary, save_vocabulary
-from tfarae.distribute import check_replicas, make_strategy
+from tfarae.distribute import check_replicas, is_chief, make_strategy
 from tfarae.metrics import sample_statistics
 from tfarae.metrics.code_stats import CodeStatistics
 from tfarae.sampling import generate_sentences
@@ -68,15 +71,15 @@ def load_trainer(run_dir):
     return config, tokenizer, trainer
 
 
-def final_metrics(trainer, tokenizer, config, train, valid_dataset, oracle=None):
+def final_metrics(trainer, tokenizer, config, train, evaluation, oracle=None):
     """Returns the figures of `metrics.json`.
 
+    `evaluation` is the trainer's evaluation on the validation data (`{metric name: value}`).
     Keys: `reconstruction_accuracy` (validation token accuracy, 0–1), `reconstruction_loss`, and
     for `config.train.num_eval_samples` generated sentences `distinct_fraction`, `novel_fraction`
     (vs. the training set), `mean_length`, `distinct_1`, `distinct_2`, plus `valid_fraction` when
     the corpus has an oracle. Samples come from the trainer as it is (its sampling fit included).
     """
-    evaluation = trainer.evaluate(valid_dataset, verbose=0, return_dict=True)
     metrics = {k: float(evaluation[k]) for k in ("reconstruction_accuracy", "reconstruction_loss")}
     if config.train.num_eval_samples:
         samples = generate_sentences(trainer, tokenizer, config.train.num_eval_samples, seed=config.train.seed)
@@ -115,12 +118,19 @@ def _flatten(config):
 
 
 def check_resume_changes(saved, config):
-    """Raises `ConfigError` naming the first `FIXED_ON_RESUME` setting in which `config` differs from `saved`."""
+    """Raises `ConfigError` naming the first `FIXED_ON_RESUME` setting in which `config` differs from `saved`.
+
+    `runtime.precision` may change, except to or from `mixed_float16`, whose optimizers have
+    loss-scale state the others lack.
+    """
     before, after = _flatten(saved), _flatten(config)
     for key, value in after.items():
         if key.startswith(FIXED_ON_RESUME) and value != before[key]:
             raise ConfigError(f"{key}: cannot change on --resume (the run was trained with {before[key]!r}, "
                               f"got {value!r}); start a new run directory instead")
+    if (saved.runtime.precision == "mixed_float16") != (config.runtime.precision == "mixed_float16"):
+        raise ConfigError(f"runtime.precision: cannot change from {saved.runtime.precision!r} to "
+                          f"{config.runtime.precision!r} on --resume (mixed_float16's optimizers carry loss scales)")
 
 
 def _check_checkpoint_fits(trainer, run_dir):
@@ -154,31 +164,61 @@ def _check_data_fits(config, train, valid):
         raise ConfigError(f"data: no validation {fitting}")
 
 
+def _worker_dir(run_dir, resume):
+    """Returns a scratch directory for a worker that is not the chief: it writes there, never into `run_dir`.
+
+    When resuming it starts with copies of the run's backup and checkpoints, which every worker
+    restores from (`run_dir` must be on a file system all workers share).
+    """
+    scratch = tempfile.mkdtemp(prefix="tfarae-worker-")
+    for name in (BACKUP_DIR, os.path.dirname(CHECKPOINT_FILE)) if resume else ():
+        if os.path.isdir(os.path.join(run_dir, name)):
+            shutil.copytree(os.path.join(run_dir, name), os.path.join(scratch, name))
+    return scratch
+
+
+def _fit_and_evaluate(trainer, strategy, config, train_ds, valid_ds, callbacks, verbose):
+    """Trains with Keras `fit` (or `tfarae.distributed_loop` for `multi_worker`); returns the validation evaluation."""
+    epochs, steps = config.train.epochs, config.train.steps_per_epoch
+    if config.runtime.strategy == "multi_worker":
+        with distributed_loop.worker_failures():
+            distributed_loop.fit(trainer, strategy, train_ds, epochs, callbacks, valid_ds, steps,
+                                 verbose=1 if verbose == "auto" else verbose)
+            return distributed_loop.evaluate(trainer, strategy, valid_ds)
+    trainer.fit(train_ds, validation_data=valid_ds, epochs=epochs, shuffle=False,  # tf.data shuffles
+                steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)
+    return trainer.evaluate(valid_ds, verbose=0, return_dict=True)
+
+
 def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
     """Trains `config` into `run_dir` and returns the final metrics (also written to `metrics.json`).
 
     The `tf.distribute` strategy of `config.runtime` is built first (`tfarae.distribute`), and the
     trainer is created in its scope. Everything that can be checked (run directory, changes on
     resume, batch sizes against replicas and data, checkpoint against config) is checked before the
-    run directory is written.
+    run directory is written. Under `multi_worker` only the chief writes `run_dir`; the other
+    workers write to a scratch directory that is removed at the end.
 
     Args:
         config: a validated `Config` (when resuming: the run directory's own, with any overrides).
         run_dir: the run directory (created if needed).
         resume: continue the run in `run_dir` from its backup (step count and optimizer states).
-        verbose: Keras `fit` verbosity.
+        verbose: Keras `fit` verbosity (always 0 on workers other than the chief).
         callbacks: further Keras callbacks, run after the built-in ones.
 
     Raises:
         ConfigError: the run directory, the data or the checkpoint does not fit `config`/`resume`.
         TrainingDiverged: a loss became NaN and `train.nan_policy` is `stop`.
     """
-    check_run_dir(run_dir, resume)
+    chief = is_chief(config.runtime)
+    if chief:
+        check_run_dir(run_dir, resume)
     if resume:
         check_resume_changes(load_config(os.path.join(run_dir, CONFIG_FILE)), config)
     strategy = make_strategy(config.runtime)
     check_replicas(config.train, strategy.num_replicas_in_sync)
-    print(f"strategy: {type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s)")
+    print(f"strategy: {type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s)"
+          + ("" if chief else "; this worker writes to a scratch directory, the chief writes the run"))
     corpus = load_corpus(config.data)
     tokenizer = make_tokenizer(config.data, _vocabulary(config.data, corpus.train, run_dir, resume))
     train = encode_sentences(tokenizer, corpus.train)
@@ -192,36 +232,43 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
     with strategy.scope():
         trainer = compile_trainer(make_trainer(config, tokenizer.vocab_size, tokenizer.sequence_length), config,
                                   iterations=config.train.epochs * steps_per_epoch)
+    if config.runtime.strategy == "tpu":
+        trainer.jit_compile = True  # TPUs compile every step with XLA: take the static-shape path
+    out_dir = run_dir if chief else _worker_dir(run_dir, resume)
     if resume:
-        _check_checkpoint_fits(trainer, run_dir)
-    os.makedirs(run_dir, exist_ok=True)
-    save_config(config, os.path.join(run_dir, CONFIG_FILE))
+        _check_checkpoint_fits(trainer, out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    save_config(config, os.path.join(out_dir, CONFIG_FILE))
     if not resume:
-        save_vocabulary(tokenizer.vocabulary, os.path.join(run_dir, VOCAB_FILE))
+        save_vocabulary(tokenizer.vocabulary, os.path.join(out_dir, VOCAB_FILE))
 
     train_ds = train_dataset(train, config.train.batch_size, trainer.fresh_batches, config.data.shuffle_buffer,
                              config.train.seed)
     valid_ds = eval_dataset(valid, config.train.batch_size)
-    checkpoint = os.path.join(run_dir, CHECKPOINT_FILE)
+    checkpoint = os.path.join(out_dir, CHECKPOINT_FILE)
     all_callbacks = [
-        NaNGuard(checkpoint, os.path.join(run_dir, INITIAL_CHECKPOINT_FILE), policy=config.train.nan_policy),
+        NaNGuard(checkpoint, os.path.join(out_dir, INITIAL_CHECKPOINT_FILE), policy=config.train.nan_policy),
         # Before the backup and the checkpoint, which then hold the fit (the AE baseline's code Gaussian).
         SamplingFit(train.token_ids),
-        keras.callbacks.BackupAndRestore(os.path.join(run_dir, BACKUP_DIR), delete_checkpoint=False),
-        SampleWriter(tokenizer, valid.sentences, os.path.join(run_dir, "samples"),
+        keras.callbacks.BackupAndRestore(os.path.join(out_dir, BACKUP_DIR), delete_checkpoint=False),
+        SampleWriter(tokenizer, valid.sentences, os.path.join(out_dir, "samples"),
                      config.train.num_samples_per_epoch, seed=config.train.seed),
         # Adds code-space statistics to the epoch logs, so TensorBoard (after it) records them.
-        CodeStatistics(valid.token_ids[:1000], os.path.join(run_dir, "code_stats.jsonl"), seed=config.train.seed),
+        CodeStatistics(valid.token_ids[:1000], os.path.join(out_dir, "code_stats.jsonl"), seed=config.train.seed),
         keras.callbacks.ModelCheckpoint(checkpoint, save_weights_only=True),
-        keras.callbacks.TensorBoard(os.path.join(run_dir, "logs")),
+        keras.callbacks.TensorBoard(os.path.join(out_dir, "logs")),
         *callbacks,
     ]
-    trainer.fit(train_ds, validation_data=valid_ds, epochs=config.train.epochs, shuffle=False,  # tf.data shuffles
-                steps_per_epoch=config.train.steps_per_epoch, callbacks=all_callbacks, verbose=verbose)
-    metrics = final_metrics(trainer, tokenizer, config, train, valid_ds, corpus.oracle)
-    metrics["iterations"] = int(trainer.iteration.numpy())
-    with open(os.path.join(run_dir, METRICS_FILE), "w", encoding="utf-8") as f:
-        json.dump(metrics, f, indent=2)
+    try:
+        evaluation = _fit_and_evaluate(trainer, strategy, config, train_ds, valid_ds, all_callbacks,
+                                       verbose if chief else 0)
+        metrics = final_metrics(trainer, tokenizer, config, train, evaluation, corpus.oracle)
+        metrics["iterations"] = int(trainer.iteration.numpy())
+        with open(os.path.join(out_dir, METRICS_FILE), "w", encoding="utf-8") as f:
+            json.dump(metrics, f, indent=2)
+    finally:
+        if not chief:
+            shutil.rmtree(out_dir, ignore_errors=True)
     return metrics
 
 

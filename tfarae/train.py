@@ -30,12 +30,13 @@ def main(argv=None):
 
     from tfarae.callbacks import TrainingDiverged
     from tfarae.config import ConfigError
+    from tfarae.distributed_loop import WorkerFailed
     from tfarae.run import resolve_config, run
 
     try:
         config = resolve_config(args.config, args.overrides, run_dir, args.resume)
         metrics = run(config, run_dir, resume=args.resume)
-    except (ConfigError, TrainingDiverged) as error:
+    except (ConfigError, TrainingDiverged, WorkerFailed) as error:
         sys.exit(f"error: {error}")
     print(f"run directory: {run_dir}")
     print(json.dumps(metrics, indent=2))

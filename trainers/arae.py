@@ -108,7 +108,12 @@ class ARAETrainer(AutoencoderTrainer):
         return self.generator(z, training=True)
 
     def _gradient_penalty(self, real, fake):
-        """Returns the per-example WGAN-GP term `(||∇ D(x̂)|| - 1)^2`, `[B]`, at random interpolates."""
+        """Returns the per-example WGAN-GP term `(||∇ D(x̂)|| - 1)^2`, `[B]`, at random interpolates.
+
+        Under mixed precision the input gradient is taken of the unscaled scores: float16 loses
+        only entries far below 1, which barely move `||∇ D||` in a penalty on its distance from 1;
+        the penalty's own gradient flows through the critic loss, which the critic step scales.
+        """
         alpha = replica_rows(lambda rows: keras.random.uniform((rows, 1), seed=self.seed_generator), ops.shape(real)[0])
         interpolates = alpha * real + (1.0 - alpha) * fake
         with tf.GradientTape() as tape:
@@ -135,7 +140,8 @@ class ARAETrainer(AutoencoderTrainer):
             if self.lipschitz == "gradient_penalty":
                 stats["gradient_penalty"] = global_mean(self._gradient_penalty(real_codes, fake_codes))
                 loss += self.gp_lambda * stats["gradient_penalty"]
-        self.critic_optimizer.apply(tape.gradient(loss, variables), variables)
+            scaled_loss = self.critic_optimizer.scale_loss(loss)
+        apply_gradients(self.critic_optimizer, tape.gradient(scaled_loss, variables), variables)
         stats["critic_loss"] = loss
         return {**{name: replica_share_for_tracker(value) for name, value in stats.items()},
                 "code_norm_real": ops.norm(real_codes, axis=1), "code_norm_generated": ops.norm(fake_codes, axis=1)}
@@ -153,7 +159,8 @@ class ARAETrainer(AutoencoderTrainer):
         with tf.GradientTape() as tape:
             scores = self.critic(self.encoder(token_ids, training=True), training=True)
             loss = self.current_grad_lambda() * global_mean(scores)
-        apply_gradients(self.adversary_optimizer, tape.gradient(loss, variables), variables, self.ae_clipnorm)
+            scaled_loss = self.adversary_optimizer.scale_loss(loss)
+        apply_gradients(self.adversary_optimizer, tape.gradient(scaled_loss, variables), variables, self.ae_clipnorm)
         self.gan_trackers["encoder_adversary_loss"].update_state(replica_share_for_tracker(loss))
 
     def _generator_step(self, batch_size):
@@ -161,7 +168,8 @@ class ARAETrainer(AutoencoderTrainer):
         variables = self.generator.trainable_variables
         with tf.GradientTape() as tape:
             loss = -global_mean(self.critic(self._generated_codes(batch_size), training=True))
-        self.generator_optimizer.apply(tape.gradient(loss, variables), variables)
+            scaled_loss = self.generator_optimizer.scale_loss(loss)
+        apply_gradients(self.generator_optimizer, tape.gradient(scaled_loss, variables), variables)
         self.gan_trackers["generator_loss"].update_state(replica_share_for_tracker(loss))
 
     def _gan_round(self, fresh):

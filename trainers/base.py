@@ -73,15 +73,24 @@ def apply_gradients(optimizer, grads, variables, clipnorm=None):
 
     Keras optimizers sum gradients across replicas inside `apply`; clipping must see the summed
     gradients, so they are all-reduced, clipped and divided by the replica count before `apply`.
+
+    With a `keras.optimizers.LossScaleOptimizer`, `grads` are of the scaled loss
+    (`optimizer.scale_loss`). The optimizer unscales them, skips the update and halves the scale
+    when any is non-finite; clipping them at `clipnorm × scale` is exactly clipping the unscaled
+    gradients at `clipnorm` (the scale is a power of two), and a non-finite norm makes every
+    clipped gradient NaN, so the step is still skipped. Under several replicas the gradients are
+    all-reduced first even without clipping: the optimizer judges finiteness on the first
+    replica's gradients only (Keras 3.15), which must then be the global ones.
     """
+    scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+    replicas = num_replicas() if clipnorm or scaled else 1
+    if replicas > 1:
+        grads = [tf.convert_to_tensor(g) for g in grads]
+        grads = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, grads)
     if clipnorm:
-        replicas = num_replicas()
-        if replicas > 1:
-            grads = [tf.convert_to_tensor(g) for g in grads]
-            grads = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, grads)
-        grads, _ = tf.clip_by_global_norm(grads, clipnorm)
-        if replicas > 1:
-            grads = [g / replicas for g in grads]
+        grads, _ = tf.clip_by_global_norm(grads, optimizer.scale_loss(clipnorm) if scaled else clipnorm)
+    if replicas > 1:
+        grads = [g / replicas for g in grads]
     optimizer.apply(grads, variables)
 
 
@@ -146,7 +155,9 @@ class AutoencoderTrainer(keras.Model):
     def compile(self, ae_optimizer, **kwargs):
         if not self.built:
             raise ValueError("build the trainer (trainer.build((None, T))) before compile")
-        super().compile(optimizer=ae_optimizer, **kwargs)  # else Keras adds an unused default optimizer
+        # Given `optimizer`, Keras adds no unused default one. Loss scaling is the caller's choice
+        # (`tfarae.trainers.factory`): Keras must not wrap the optimizer under a global mixed policy.
+        super().compile(optimizer=ae_optimizer, auto_scale_loss=False, **kwargs)
         self.ae_optimizer = ae_optimizer
         ae_optimizer.build(self.encoder.trainable_variables + self.decoder.trainable_variables)
 
@@ -228,7 +239,8 @@ class AutoencoderTrainer(keras.Model):
                                  ops.shape(codes)[0])
             noisy = codes + noise_std * noise
             loss, token_losses, correct, mask = self.reconstruction(token_ids, noisy, training=True)
-        apply_gradients(self.ae_optimizer, tape.gradient(loss, variables), variables, self.ae_clipnorm)
+            scaled_loss = self.ae_optimizer.scale_loss(loss)  # the loss itself without loss scaling
+        apply_gradients(self.ae_optimizer, tape.gradient(scaled_loss, variables), variables, self.ae_clipnorm)
         self._track_reconstruction(token_losses, correct, mask)
         self.noise_std_tracker.update_state(noise_std)
         return codes

@@ -12,26 +12,32 @@ OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}  # by 
 def make_trainer(config, vocab_size, sequence_length):
     """Returns the built (all variables created) but uncompiled trainer of `config.train.trainer`.
 
+    Every sub-model gets the dtype policy `config.runtime.precision` (float32 variables; mixed
+    policies compute in float16 or bfloat16 and return float32), passed to its constructor: the
+    global Keras policy is neither read nor changed. The decoder's softmax layer keeps
+    `config.model.output_dtype`.
+
     Args:
         config: a validated `tfarae.config.Config`.
         vocab_size: V, including special tokens.
         sequence_length: T, `maxlen + 1`.
     """
-    model, train = config.model, config.train
+    model, train, dtype = config.model, config.train, config.runtime.precision
     keras.utils.set_random_seed(train.seed)
-    encoder = Encoder(vocab_size, model.embedding_dim, model.hidden_dim, init_scale=model.init_scale, name="encoder")
+    encoder = Encoder(vocab_size, model.embedding_dim, model.hidden_dim, init_scale=model.init_scale, name="encoder",
+                      dtype=dtype)
     decoder = Decoder(vocab_size, model.embedding_dim, model.hidden_dim, model.hidden_dim,
-                      init_scale=model.init_scale, output_dtype=model.output_dtype, name="decoder")
+                      init_scale=model.init_scale, output_dtype=model.output_dtype, name="decoder", dtype=dtype)
     common = dict(noise_std=train.noise_std, noise_anneal=train.noise_anneal,
                   noise_anneal_every=train.noise_anneal_every, ae_clipnorm=train.ae_clipnorm, seed=train.seed)
     if train.trainer == "ae":
         trainer = AutoencoderTrainer(encoder, decoder, **common)
     else:
         generator = Generator(model.z_dim, model.generator_hidden, model.hidden_dim, tanh=model.generator_tanh,
-                              name="generator")
+                              name="generator", dtype=dtype)
         weight_clip = train.weight_clip if train.lipschitz == "weight_clip" else None
         critic = Critic(model.hidden_dim, model.critic_hidden, batchnorm=model.critic_batchnorm,
-                        weight_clip=weight_clip, name="critic")
+                        weight_clip=weight_clip, name="critic", dtype=dtype)
         trainer = ARAETrainer(encoder, decoder, generator, critic, critic_steps=train.critic_steps,
                               lipschitz=train.lipschitz, gp_lambda=train.gp_lambda, grad_lambda=train.grad_lambda,
                               grad_lambda_warmup=train.grad_lambda_warmup, gan_rounds=train.gan_rounds,
@@ -55,6 +61,10 @@ def ae_learning_rate(train, updates):
 def compile_trainer(trainer, config, iterations=None):
     """Compiles `trainer` with the optimizers of `config.train` (one per phase) and returns it.
 
+    Under `runtime.precision: mixed_float16` every optimizer is a `keras.optimizers.LossScaleOptimizer`
+    (dynamic loss scale; a step with non-finite gradients is skipped and the scale halved), which
+    the trainer's phases scale their losses for. bfloat16 has float32's range and needs none.
+
     Args:
         trainer: from `make_trainer`.
         config: its `Config`.
@@ -68,6 +78,9 @@ def compile_trainer(trainer, config, iterations=None):
         optimizers["generator_optimizer"] = keras.optimizers.Adam(
             train.generator_learning_rate, beta_1=train.adam_beta_1)
         optimizers["adversary_optimizer"] = OPTIMIZERS[train.adversary_optimizer](train.adversary_learning_rate)
+    if config.runtime.precision == "mixed_float16":
+        optimizers = {name: keras.optimizers.LossScaleOptimizer(optimizer, name=name)
+                      for name, optimizer in optimizers.items()}
     jit_compile = "auto" if train.jit_compile is None else train.jit_compile
     trainer.compile(**optimizers, jit_compile=jit_compile, steps_per_execution=train.steps_per_execution)
     return trainer

@@ -142,17 +142,26 @@ class TrainConfig:
         _require(self.nan_policy in ("stop", "rollback"), "train.nan_policy", "must be stop or rollback")
 
 
+STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
 @dataclasses.dataclass
 class RuntimeConfig:
-    strategy: str = "default"  # default (one device) | mirrored (data-parallel replicas on `devices`)
+    strategy: str = "default"  # default (one device) | mirrored (replicas on `devices`) | multi_worker (TF_CONFIG) | tpu
     devices: list[str] = dataclasses.field(default_factory=list)  # mirrored devices; empty: all GPUs, else CPUs
     logical_cpus: int = 0  # split the CPU into N logical devices before TF starts (replicas without a GPU)
+    tpu: str = ""  # TPU name or grpc:// address for strategy tpu (empty: the local or Colab/Cloud default)
+    precision: str = "float32"  # Keras dtype policy of every sub-model: float32 | mixed_float16 | mixed_bfloat16
 
     def validate(self):
-        _require(self.strategy in ("default", "mirrored"), "runtime.strategy",
-                 f"must be default or mirrored, got {self.strategy!r}")
+        _require(self.strategy in STRATEGIES, "runtime.strategy",
+                 f"must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
         _require(self.logical_cpus >= 0, "runtime.logical_cpus", f"must be non-negative, got {self.logical_cpus}")
         _require(not self.devices or self.strategy == "mirrored", "runtime.devices", "needs runtime.strategy: mirrored")
+        _require(not self.tpu or self.strategy == "tpu", "runtime.tpu", "needs runtime.strategy: tpu")
+        _require(self.precision in PRECISIONS, "runtime.precision",
+                 f"must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
 
 
 @dataclasses.dataclass
@@ -168,4 +177,8 @@ class Config:
         self.model.validate()
         self.train.validate()
         self.runtime.validate()
+        _require(self.runtime.strategy != "multi_worker" or self.train.steps_per_execution == 1,
+                 "train.steps_per_execution", "must be 1 under runtime.strategy: multi_worker (one step per call)")
+        _require(self.runtime.strategy != "tpu" or self.train.jit_compile is not False, "train.jit_compile",
+                 "cannot be false under runtime.strategy: tpu (TPUs run XLA only)")
         return self

@@ -22,9 +22,11 @@ class Decoder(keras.Model):
         output_dtype: dtype policy of the output (softmax) layer, the largest matrix product:
             `float32`, or `mixed_bfloat16` (bfloat16 products, float32 weights; about 3x faster
             on CPUs with AVX512-BF16 and on recent GPUs). `logits()` always returns float32.
+        **kwargs: `keras.Model` arguments; `dtype` (a dtype policy) is also the embedding's and
+            the LSTM's (not the output layer's: that is `output_dtype`).
 
-    Call: `(input_ids int [B, T], codes float [B, C])` → hidden states `[B, T, H]`; apply
-    `logits()` to get `[..., V]`.
+    Call: `(input_ids int [B, T], codes float [B, C])` → float32 hidden states `[B, T, H]`; apply
+    `logits()` to get `[..., V]`. The decoding state (`initial_state`, `step`) is in the compute dtype.
     """
 
     def __init__(self, vocab_size, embedding_dim, hidden_dim, code_dim, init_scale=0.1, output_dtype="float32",
@@ -36,11 +38,15 @@ class Decoder(keras.Model):
         self.code_dim = code_dim
         self.init_scale = init_scale
         self.output_dtype = output_dtype
-        initializer = keras.initializers.RandomUniform(-init_scale, init_scale)
-        self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, embeddings_initializer=initializer)
-        self.lstm = ProjectedLSTM(hidden_dim, embedding_dim + code_dim, init_scale=init_scale)
-        self.output_layer = keras.layers.Dense(vocab_size, kernel_initializer=initializer, bias_initializer="zeros",
-                                               dtype=output_dtype)
+        # One initializer each: an initializer's seed is fixed when it is made, so a shared one gave
+        # the embedding and the output kernel the same draw.
+        self.embedding = keras.layers.Embedding(
+            vocab_size, embedding_dim, embeddings_initializer=keras.initializers.RandomUniform(-init_scale, init_scale),
+            dtype=self.dtype_policy)
+        self.lstm = ProjectedLSTM(hidden_dim, embedding_dim + code_dim, init_scale=init_scale, dtype=self.dtype_policy)
+        self.output_layer = keras.layers.Dense(
+            vocab_size, kernel_initializer=keras.initializers.RandomUniform(-init_scale, init_scale),
+            bias_initializer="zeros", dtype=output_dtype)
 
     def build(self, input_shape):
         ids_shape, codes_shape = input_shape
@@ -53,12 +59,12 @@ class Decoder(keras.Model):
 
     def word_projection(self, token_ids):
         """Returns the embedding's share of the LSTM input projection, `[..., 4H]` (no bias)."""
-        return ops.matmul(self.embedding(token_ids), self.lstm.kernel[: self.embedding_dim])
+        return self.lstm.project(self.embedding(token_ids), kernel_rows=slice(None, self.embedding_dim), bias=False)
 
     def call(self, inputs):
         input_ids, codes = inputs
         projected = self.word_projection(input_ids) + ops.expand_dims(self.code_projection(codes), 1)
-        return self.lstm(projected)
+        return ops.cast(self.lstm(projected), "float32")
 
     def logits(self, hidden):
         """Returns unnormalised float32 scores `[..., V]` for hidden states `[..., H]`."""

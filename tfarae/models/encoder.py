@@ -16,8 +16,10 @@ class Encoder(keras.Model):
         embedding_dim: E.
         hidden_dim: H, also the code size C.
         init_scale: uniform(-s, s) initialisation of the embedding and LSTM.
+        **kwargs: `keras.Model` arguments; `dtype` (a dtype policy) is also the embedding's and
+            the LSTM's, and the normalisation runs in float32.
 
-    Call: int `[B, T]` (`words + <eos>`, `<pad>`-padded) → float `[B, H]` with unit L2 norm. A
+    Call: int `[B, T]` (`words + <eos>`, `<pad>`-padded) → float32 `[B, H]` with unit L2 norm. A
     sentence ends at its first `<pad>`: tokens after it do not change the code.
     """
 
@@ -28,9 +30,11 @@ class Encoder(keras.Model):
         self.hidden_dim = hidden_dim
         self.init_scale = init_scale
         initializer = keras.initializers.RandomUniform(-init_scale, init_scale)
-        self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, embeddings_initializer=initializer)
-        self.lstm = ProjectedLSTM(hidden_dim, embedding_dim, init_scale=init_scale)
-        self.normalize = keras.layers.UnitNormalization()
+        self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, embeddings_initializer=initializer,
+                                                dtype=self.dtype_policy)
+        self.lstm = ProjectedLSTM(hidden_dim, embedding_dim, init_scale=init_scale, dtype=self.dtype_policy)
+        # The norm (a sum over H) in float32, which is also the code's dtype.
+        self.normalize = keras.layers.UnitNormalization(dtype="float32")
 
     @property
     def code_dim(self):

@@ -2,10 +2,20 @@
 
 import keras
 import tensorflow as tf
+from keras import ops
 
 from tfarae.layers import ClipWeights
 
-_INIT = {"kernel_initializer": keras.initializers.RandomNormal(0.0, 0.02), "bias_initializer": "zeros"}
+
+
+def _dense(width, **kwargs):
+    """Returns a Dense layer with the reference's N(0, 0.02) kernel and zero bias.
+
+    Each layer gets its own initializer: a Keras initializer fixes its seed when it is made, so
+    one shared instance gave every kernel the same draw, from a seed taken at import time.
+    """
+    return keras.layers.Dense(width, kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02),
+                              bias_initializer="zeros", **kwargs)
 
 
 def _batch_norm(**kwargs):
@@ -30,8 +40,9 @@ class Generator(keras.Model):
         hidden_units: list of widths.
         code_dim: C.
         tanh: bound the output with tanh (the thesis); the 2018 code leaves it linear.
+        **kwargs: `keras.Model` arguments; `dtype` (a dtype policy) is also every layer's.
 
-    Call: `[B, Z]` → `[B, C]`.
+    Call: `[B, Z]` → float32 `[B, C]`.
     """
 
     def __init__(self, z_dim, hidden_units, code_dim, tanh=False, **kwargs):
@@ -40,14 +51,15 @@ class Generator(keras.Model):
         self.hidden_units = list(hidden_units)
         self.code_dim = code_dim
         self.tanh = tanh
+        policy = dict(dtype=self.dtype_policy)
         layers = []
         for width in self.hidden_units:
-            layers += [keras.layers.Dense(width, **_INIT), _batch_norm(), keras.layers.ReLU()]
-        layers.append(keras.layers.Dense(code_dim, activation="tanh" if tanh else None, **_INIT))
+            layers += [_dense(width, **policy), _batch_norm(**policy), keras.layers.ReLU(**policy)]
+        layers.append(_dense(code_dim, activation="tanh" if tanh else None, **policy))
         self.body = keras.Sequential(layers)
 
     def call(self, z, training=False):
-        return self.body(z, training=training)
+        return ops.cast(self.body(z, training=training), "float32")
 
     def get_config(self):
         return {
@@ -70,8 +82,9 @@ class Critic(keras.Model):
             (the default) the critic is the plain WGAN-GP critic.
         weight_clip: if set, every weight (kernels, biases, BatchNorm scales and offsets) is kept
             in `[-weight_clip, weight_clip]` by a `ClipWeights` constraint (WGAN).
+        **kwargs: `keras.Model` arguments; `dtype` (a dtype policy) is also every layer's.
 
-    Call: `[B, C]` → `[B]` scores.
+    Call: `[B, C]` → float32 `[B]` scores.
     """
 
     def __init__(self, code_dim, hidden_units, batchnorm=False, weight_clip=None, **kwargs):
@@ -81,18 +94,19 @@ class Critic(keras.Model):
         self.batchnorm = batchnorm
         self.weight_clip = weight_clip
         clip = ClipWeights(weight_clip) if weight_clip else None
-        dense = dict(_INIT, kernel_constraint=clip, bias_constraint=clip)
+        policy = dict(dtype=self.dtype_policy)
+        dense = dict(kernel_constraint=clip, bias_constraint=clip, **policy)
         layers = []
         for i, width in enumerate(self.hidden_units):
-            layers.append(keras.layers.Dense(width, **dense))
+            layers.append(_dense(width, **dense))
             if i > 0 and batchnorm:
-                layers.append(_batch_norm(beta_constraint=clip, gamma_constraint=clip))
-            layers.append(keras.layers.LeakyReLU(negative_slope=0.2))
-        layers.append(keras.layers.Dense(1, **dense))
+                layers.append(_batch_norm(beta_constraint=clip, gamma_constraint=clip, **policy))
+            layers.append(keras.layers.LeakyReLU(negative_slope=0.2, **policy))
+        layers.append(_dense(1, **dense))
         self.body = keras.Sequential(layers)
 
     def call(self, codes, training=False):
-        return self.body(codes, training=training)[:, 0]
+        return ops.cast(self.body(codes, training=training)[:, 0], "float32")
 
     def get_config(self):
         return {
