@@ -10,13 +10,23 @@ timed alone in the same process (this shared machine's speed drifts by 10-20% be
 last `sentences_per_second=<number>`.
 
     python benchmarks/train_throughput.py [--steps 60] [--lengths full|snli] [--output-dtype mixed_bfloat16]
+        [--precision float32|mixed_float16|mixed_bfloat16] [--vs-reference [--pairs 2]]
 
-`--output-dtype mixed_bfloat16` computes the softmax layer in bfloat16 (`model.output_dtype`); the
-FLOP count is the same, so the GFLOP/s figure then mixes float32 and bfloat16 products.
+`--output-dtype mixed_bfloat16` computes the softmax layer in bfloat16 (`model.output_dtype`);
+`--precision` sets every sub-model's policy (`runtime.precision`). The FLOP count is the same, so
+the GFLOP/s figure then mixes float32 and reduced-precision products.
+
+`--vs-reference` measures tfarae (this script in a fresh process) and the reference
+implementation (`../shared/peer/run.sh snli`, PyTorch, same sizes, 2 threads) interleaved, A B A B,
+on this machine: each pair's sentences/s and ratio, the CPU model and the flags that decide its
+matrix speed (AVX-512, AVX512-BF16, AMX), and last `ratio_vs_reference=<median ratio>`.
 """
 
 import argparse
 import os
+import re
+import statistics
+import subprocess
 import sys
 import time
 
@@ -32,7 +42,29 @@ from tfarae.trainers.factory import compile_trainer, make_trainer
 VOCAB = 11004
 
 
-SNLI = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "snli", "valid.txt")
+SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared")
+SNLI = os.path.join(SHARED, "data", "snli", "valid.txt")
+REFERENCE = os.path.join(SHARED, "peer", "run.sh")
+CPU_FLAGS = {"AVX-512": "avx512f", "AVX512-BF16": "avx512_bf16", "AMX": "amx_tile"}  # name: /proc/cpuinfo flag
+
+
+def cpu_description(cpuinfo="/proc/cpuinfo"):
+    """Returns `"<model name>; AVX-512 yes, AVX512-BF16 yes, AMX no"` for this machine (from `cpuinfo`)."""
+    with open(cpuinfo, encoding="utf-8") as f:
+        text = f.read()
+    model = re.search(r"^model name\s*:\s*(.*)$", text, re.M)
+    flags_line = re.search(r"^flags\s*:\s*(.*)$", text, re.M)
+    flags = set(flags_line.group(1).split()) if flags_line else set()
+    found = ", ".join(f"{name} {'yes' if flag in flags else 'no'}" for name, flag in CPU_FLAGS.items())
+    return f"{model.group(1).strip() if model else 'unknown CPU'}; {found}"
+
+
+def last_figure(output, key):
+    """Returns the number of the last `key=<number>` line in `output`; exits naming `key` if there is none."""
+    found = re.findall(rf"^{key}=([0-9.]+)$", output, re.M)
+    if not found:
+        sys.exit(f"no {key}= line in:\n{output[-2000:]}")
+    return float(found[-1])
 
 
 def sentence_lengths(kind, num, maxlen, rng):
@@ -130,19 +162,44 @@ def phase_times(trainer, batch, repeats=20):
     return times
 
 
+def versus_reference(args):
+    """Runs tfarae and the reference interleaved `args.pairs` times; prints each pair and the median ratio."""
+    print(f"CPU: {cpu_description()}, {os.cpu_count()} cores")
+    ours_command = [sys.executable, os.path.abspath(__file__), "--steps", str(args.steps), "--lengths", args.lengths,
+                    "--output-dtype", args.output_dtype, "--precision", args.precision, "--skip-phases"]
+    ratios = []
+    for pair in range(1, args.pairs + 1):
+        ours = last_figure(subprocess.run(ours_command, capture_output=True, text=True).stdout, "sentences_per_second")
+        done = subprocess.run(["bash", REFERENCE, "snli"], capture_output=True, text=True)
+        reference = last_figure(done.stdout + done.stderr, "reference_sentences_per_second")
+        ratios.append(ours / reference)
+        print(f"pair {pair}: tfarae {ours:.1f}, reference {reference:.1f} sentences/s, ratio {ours / reference:.2f}",
+              flush=True)
+    print(f"tfarae: --lengths {args.lengths}, precision {args.precision}, softmax layer {args.output_dtype}")
+    print(f"ratio_vs_reference={statistics.median(ratios):.2f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=60, help="timed iterations (after warm-up)")
     parser.add_argument("--lengths", choices=["full", "snli"], default="full", help="sentence length distribution")
     parser.add_argument("--output-dtype", choices=["float32", "mixed_bfloat16"], default="float32",
                         help="dtype policy of the softmax layer (model.output_dtype)")
+    parser.add_argument("--precision", choices=["float32", "mixed_float16", "mixed_bfloat16"], default="float32",
+                        help="dtype policy of every sub-model (runtime.precision)")
     parser.add_argument("--skip-phases", action="store_true", help="do not time the phases separately")
+    parser.add_argument("--vs-reference", action="store_true",
+                        help="run tfarae and ../shared/peer/run.sh snli interleaved and print their ratio")
+    parser.add_argument("--pairs", type=int, default=2, help="tfarae/reference pairs with --vs-reference")
     args = parser.parse_args()
+    if args.vs_reference:
+        return versus_reference(args)
     config = config_from_dict({
         "data": {"source": "grammar", "maxlen": 15, "vocab_size": VOCAB - 4},
         "model": {"embedding_dim": 300, "hidden_dim": 300, "z_dim": 100,
                   "generator_hidden": [300, 300], "critic_hidden": [300, 300], "output_dtype": args.output_dtype},
         "train": {"batch_size": 64, "critic_steps": 5},
+        "runtime": {"precision": args.precision},
     })
     b, t, k = 64, 16, 5
     encoded = synthetic_corpus(20000, 15, args.lengths)
@@ -158,7 +215,7 @@ def main():
         for name, sec in phase_times(trainer, batch).items():
             print(f"phase {name:<18} {1000 * sec:7.1f} ms")
     print(f"lengths {args.lengths}: mean {tokens:.1f} tokens/sentence (words + <eos>), padded to {t}; "
-          f"softmax layer {args.output_dtype}")
+          f"precision {args.precision}, softmax layer {args.output_dtype}")
     peak = matmul_gflops()
     print(f"iteration {1000 * seconds:.1f} ms; {flops / 1e9:.1f} GFLOP/iteration; {flops / seconds / 1e9:.0f} GFLOP/s")
     print(f"for scale: the softmax layer's forward product alone (hot caches) runs at {peak:.0f} GFLOP/s now; "
