@@ -21,7 +21,6 @@ Same configuration and synthetic corpus as `train_throughput.py`.
 import argparse
 import os
 import sys
-import time
 
 import tensorflow as tf
 
@@ -31,20 +30,8 @@ from train_throughput import (VOCAB, SteadyStateTimer, cpu_description, phase_ti
 
 from tfarae.config import config_from_dict  # noqa: E402
 from tfarae.data.pipeline import train_dataset  # noqa: E402
+from tfarae.timing import seconds_per_call  # noqa: E402
 from tfarae.trainers.factory import compile_trainer, make_trainer  # noqa: E402
-
-
-def seconds_per_call(fn, repeats=20):
-    """Returns the best of three mean times of `repeats` calls of `fn` (compiled and warmed up first)."""
-    fn()
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        for _ in range(repeats):
-            result = fn()
-        tf.nest.map_structure(lambda t: t.numpy(), result)
-        best = min(best, (time.perf_counter() - start) / repeats)
-    return best
 
 
 def autoencoder_parts(trainer, ids):

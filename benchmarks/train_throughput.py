@@ -37,6 +37,7 @@ import tensorflow as tf
 from tfarae.config import config_from_dict
 from tfarae.data.pipeline import EncodedSentences, train_dataset
 from tfarae.data.tokenizer import EOS_ID
+from tfarae.timing import seconds_per_call
 from tfarae.trainers.factory import compile_trainer, make_trainer
 
 VOCAB = 11004
@@ -112,16 +113,7 @@ def matmul_gflops(repeats=20):
     [300, 11004]); the best of three timings of `repeats` calls each.
     """
     hidden, kernel = tf.random.normal([1024, 300]), tf.random.normal([300, VOCAB])
-    product = tf.function(lambda: tf.matmul(hidden, kernel))
-    product()
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        for _ in range(repeats):
-            result = product()
-        result.numpy()
-        best = min(best, (time.perf_counter() - start) / repeats)
-    return 2 * 1024 * 300 * VOCAB / best / 1e9
+    return 2 * 1024 * 300 * VOCAB / seconds_per_call(tf.function(lambda: tf.matmul(hidden, kernel)), repeats) / 1e9
 
 
 class SteadyStateTimer(keras.callbacks.Callback):
@@ -169,7 +161,8 @@ def versus_reference(args):
                     "--output-dtype", args.output_dtype, "--precision", args.precision, "--skip-phases"]
     ratios = []
     for pair in range(1, args.pairs + 1):
-        ours = last_figure(subprocess.run(ours_command, capture_output=True, text=True).stdout, "sentences_per_second")
+        done = subprocess.run(ours_command, capture_output=True, text=True)
+        ours = last_figure(done.stdout + done.stderr, "sentences_per_second")
         done = subprocess.run(["bash", REFERENCE, "snli"], capture_output=True, text=True)
         reference = last_figure(done.stdout + done.stderr, "reference_sentences_per_second")
         ratios.append(ours / reference)

@@ -63,9 +63,12 @@ def replica_rows():
 
 
 def evaluations():
-    """Returns [one device's `evaluate`, the loop's `evaluate` under mirrored] on 21 rows (batches 16 + 5)."""
+    """Returns [one device's `evaluate`, the loop's `evaluate` under mirrored] on 33 rows.
+
+    Batches of 16, 16 and 1 rows: the last one leaves the second replica an empty batch.
+    """
     config = load_config("tiny")
-    data = eval_dataset(dataclasses.replace(ENCODED, token_ids=ENCODED.token_ids[:21]), 16)
+    data = eval_dataset(dataclasses.replace(ENCODED, token_ids=ENCODED.token_ids[:33]), 16)
     results = []
     for strategy in (tf.distribute.get_strategy(), MIRRORED):
         with strategy.scope():

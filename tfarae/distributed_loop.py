@@ -14,9 +14,12 @@ is sharded by file.
 """
 
 import contextlib
+import weakref
 
 import keras
 import tensorflow as tf
+
+_TEST_FUNCTIONS = weakref.WeakKeyDictionary()  # trainer → its compiled test step, traced once, not every epoch
 
 
 class WorkerFailed(RuntimeError):
@@ -94,7 +97,9 @@ def evaluate(trainer, strategy, dataset):
         `{metric name: float}`, as `keras.Model.evaluate(..., return_dict=True)`.
     """
     trainer.reset_metrics()
-    test = _step_function(trainer, strategy, trainer.test_step)
+    if trainer not in _TEST_FUNCTIONS:
+        _TEST_FUNCTIONS[trainer] = _step_function(trainer, strategy, trainer.test_step)
+    test = _TEST_FUNCTIONS[trainer]
     logs = {}
     for batch in split_global_batches(strategy, dataset):
         logs = test(batch)

@@ -23,6 +23,8 @@ def make_trainer(config, vocab_size, sequence_length):
         sequence_length: T, `maxlen + 1`.
     """
     model, train, dtype = config.model, config.train, config.runtime.precision
+    if dtype == "auto":
+        raise ValueError("runtime.precision: auto must be resolved first (tfarae.run.run measures it)")
     keras.utils.set_random_seed(train.seed)
     encoder = Encoder(vocab_size, model.embedding_dim, model.hidden_dim, init_scale=model.init_scale, name="encoder",
                       dtype=dtype)

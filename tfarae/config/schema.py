@@ -143,7 +143,7 @@ class TrainConfig:
 
 
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16", "auto")
 
 
 @dataclasses.dataclass
@@ -152,7 +152,7 @@ class RuntimeConfig:
     devices: list[str] = dataclasses.field(default_factory=list)  # mirrored devices; empty: all GPUs, else CPUs
     logical_cpus: int = 0  # split the CPU into N logical devices before TF starts (replicas without a GPU)
     tpu: str = ""  # TPU name or grpc:// address for strategy tpu (empty: the local or Colab/Cloud default)
-    precision: str = "float32"  # Keras dtype policy of every sub-model: float32 | mixed_float16 | mixed_bfloat16
+    precision: str = "float32"  # dtype policy of every sub-model: float32 | mixed_float16 | mixed_bfloat16 | auto (measured)
 
     def validate(self):
         _require(self.strategy in STRATEGIES, "runtime.strategy",
@@ -179,6 +179,8 @@ class Config:
         self.runtime.validate()
         _require(self.runtime.strategy != "multi_worker" or self.train.steps_per_execution == 1,
                  "train.steps_per_execution", "must be 1 under runtime.strategy: multi_worker (one step per call)")
+        _require(self.runtime.strategy != "multi_worker" or self.runtime.precision != "auto", "runtime.precision",
+                 "auto is measured on each machine; under multi_worker choose one policy for every worker")
         _require(self.runtime.strategy != "tpu" or self.train.jit_compile is not False, "train.jit_compile",
                  "cannot be false under runtime.strategy: tpu (TPUs run XLA only)")
         return self
