@@ -3,7 +3,7 @@
 `mirrored` replicates the trainer on several devices of one machine and splits each global batch
 over them; `multi_worker` does so over several processes (machines) described by the `TF_CONFIG`
 environment variable (`tf.distribute.MultiWorkerMirroredStrategy`); `tpu` over the cores of a TPU.
-`mirrored` Its all-reduces go through `tf.distribute.ReductionToOneDevice`: with the collective ops
+`mirrored`'s all-reduces go through `tf.distribute.ReductionToOneDevice`: with the collective ops
 that `MirroredStrategy` picks by default, ARAE's phases made two CPU replicas issue their
 all-reduces in different orders (a collective shape mismatch at the first step).
 """

@@ -247,9 +247,9 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
                                   iterations=config.train.epochs * steps_per_epoch)
     if config.runtime.strategy == "tpu":
         trainer.jit_compile = True  # TPUs compile every step with XLA: take the static-shape path
-    out_dir = run_dir if chief else _worker_dir(run_dir, resume)
     if resume:
-        _check_checkpoint_fits(trainer, out_dir)
+        _check_checkpoint_fits(trainer, run_dir)  # reads only; every worker checks the chief's files
+    out_dir = run_dir if chief else _worker_dir(run_dir, resume)
     os.makedirs(out_dir, exist_ok=True)
     save_config(config, os.path.join(out_dir, CONFIG_FILE))
     if not resume:
