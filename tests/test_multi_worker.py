@@ -95,7 +95,7 @@ def _backup_epoch(run_dir):
 
 def test_a_killed_worker_resumes_from_the_last_epoch_with_exact_iterations(tmp_path):
     run_dir = str(tmp_path / "run")
-    epochs, steps = 4, 4
+    epochs, steps = 3, 4
 
     def train(*extra):
         return lambda index: [sys.executable, "-m", "tfarae.train", "--config", "tiny", "--run-dir", run_dir,
@@ -117,6 +117,7 @@ def test_a_killed_worker_resumes_from_the_last_epoch_with_exact_iterations(tmp_p
     results = _finish(_start_workers(train("--resume")))
     for code, _, err in results:
         assert code == 0, err[-3000:]
+    assert f"run directory: {run_dir} (written by the chief worker)" in results[1][1]
     with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as f:
         assert json.load(f)["iterations"] == epochs * steps
     resumed_epochs = [int(e) for e in re.findall(rf"Epoch (\d+)/{epochs}", results[0][1])]

@@ -30,6 +30,7 @@ def main(argv=None):
 
     from tfarae.callbacks import TrainingDiverged
     from tfarae.config import ConfigError
+    from tfarae.distribute import is_chief
     from tfarae.distributed_loop import WorkerFailed
     from tfarae.run import resolve_config, run
 
@@ -38,7 +39,7 @@ def main(argv=None):
         metrics = run(config, run_dir, resume=args.resume)
     except (ConfigError, TrainingDiverged, WorkerFailed) as error:
         sys.exit(f"error: {error}")
-    print(f"run directory: {run_dir}")
+    print(f"run directory: {run_dir}" + ("" if is_chief(config.runtime) else " (written by the chief worker)"))
     print(json.dumps(metrics, indent=2))
 
 
