@@ -144,14 +144,7 @@ def phase_times(trainer, batch, repeats=20):
         "encoder_adversary": tf.function(lambda: trainer._encoder_adversary_step(ids)),
         "generator": tf.function(lambda: trainer._generator_step(ids.shape[0])),
     }
-    times = {}
-    for name, fn in phases.items():
-        fn()
-        start = time.perf_counter()
-        for _ in range(repeats):
-            fn()
-        times[name] = (time.perf_counter() - start) / repeats
-    return times
+    return {name: seconds_per_call(fn, repeats) for name, fn in phases.items()}
 
 
 def versus_reference(args):

@@ -30,3 +30,16 @@ def tiny_run_dir(tmp_path_factory):
     run_dir = str(tmp_path_factory.mktemp("tiny_run"))
     run(load_config("tiny", ["train.epochs=2", "train.steps_per_epoch=8"]), run_dir, verbose=0)
     return run_dir
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    """Returns `(tokenizer, EncodedSentences)` of 256 embedded-grammar sentences (vocabulary 100, maxlen 15)."""
+    from tfarae.data import grammar
+    from tfarae.data.pipeline import encode_sentences
+    from tfarae.data.tokenizer import SentenceTokenizer, split_words
+    from tfarae.data.vocab import build_vocabulary
+
+    sentences = grammar.generate(256, seed=3)
+    tokenizer = SentenceTokenizer(build_vocabulary(split_words(sentences), 100), maxlen=15)
+    return tokenizer, encode_sentences(tokenizer, sentences)

@@ -7,21 +7,8 @@ import pytest
 import tensorflow as tf
 
 from tfarae import distributed_loop
-from tfarae.data import grammar
-from tfarae.data.pipeline import encode_sentences, eval_dataset, train_dataset
-from tfarae.data.tokenizer import SentenceTokenizer, split_words
-from tfarae.data.vocab import build_vocabulary
+from tfarae.data.pipeline import eval_dataset, train_dataset
 from tfarae.trainers.factory import compile_trainer, make_trainer
-
-SENTENCES = grammar.generate(160, seed=5)
-
-
-@pytest.fixture(scope="module")
-def data():
-    tokenizer = SentenceTokenizer(build_vocabulary(split_words(SENTENCES), 60), maxlen=15)
-    encoded = encode_sentences(tokenizer, SENTENCES)
-    return tokenizer, encoded
-
 
 def _trainer(tiny_config, tokenizer):
     return compile_trainer(make_trainer(tiny_config, tokenizer.vocab_size, tokenizer.sequence_length), tiny_config)
@@ -39,11 +26,11 @@ class Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-def test_the_loop_trains_and_logs_as_fit_does(tiny_config, data):
-    tokenizer, encoded = data
+def test_the_loop_trains_and_logs_as_fit_does(tiny_config, corpus):
+    tokenizer, encoded = corpus
     fitted = _trainer(tiny_config, tokenizer)
     train = train_dataset(encoded, 16, fitted.fresh_batches, 1, seed=0)  # unshuffled: the same batches in both runs
-    valid = eval_dataset(encoded, 48)  # 160 rows: a partial last batch
+    valid = eval_dataset(encoded, 48)  # 256 rows: a partial last batch
     expected = fitted.fit(train, validation_data=valid, epochs=2, steps_per_epoch=3, shuffle=False, verbose=0)
     looped = _trainer(tiny_config, tokenizer)
     history = distributed_loop.fit(looped, tf.distribute.get_strategy(), train, 2, validation_data=valid,
@@ -59,8 +46,8 @@ def test_the_loop_trains_and_logs_as_fit_does(tiny_config, data):
         looped.evaluate(valid, verbose=0, return_dict=True), rel=1e-6)
 
 
-def test_the_loop_resumes_at_the_epoch_backup_and_restore_saved(tiny_config, data, tmp_path):
-    tokenizer, encoded = data
+def test_the_loop_resumes_at_the_epoch_backup_and_restore_saved(tiny_config, corpus, tmp_path):
+    tokenizer, encoded = corpus
     trainer = _trainer(tiny_config, tokenizer)
     train = train_dataset(encoded, 16, trainer.fresh_batches, 64, seed=0)
     backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"), delete_checkpoint=False)

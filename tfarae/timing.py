@@ -8,8 +8,8 @@ import tensorflow as tf
 def seconds_per_call(fn, repeats=20):
     """Returns the best of three mean times of `repeats` calls of `fn`, after one untimed call.
 
-    `fn` (compiled by the caller) returns tensors; the last result of each round is read back, so
-    the time includes the work it waits for.
+    `fn` (compiled by the caller) returns tensors or nothing; the last result of each round is read
+    back, so the time includes the work it waits for.
     """
     fn()
     best = float("inf")
@@ -17,6 +17,8 @@ def seconds_per_call(fn, repeats=20):
         start = time.perf_counter()
         for _ in range(repeats):
             result = fn()
-        tf.nest.map_structure(lambda t: t.numpy(), result)
+        for tensor in tf.nest.flatten(result):  # a step may return nothing (None)
+            if tensor is not None:
+                tensor.numpy()
         best = min(best, (time.perf_counter() - start) / repeats)
     return best

@@ -4,20 +4,10 @@ import pytest
 import tensorflow as tf
 
 from tfarae.config import load_config
-from tfarae.data import grammar
-from tfarae.data.pipeline import encode_sentences, train_dataset
-from tfarae.data.tokenizer import SentenceTokenizer, split_words
-from tfarae.data.vocab import build_vocabulary
+from tfarae.data.pipeline import train_dataset
 from tfarae.trainers import ARAETrainer, AutoencoderTrainer
 from tfarae.trainers.base import TOKEN_BUCKET
 from tfarae.trainers.factory import compile_trainer, make_trainer
-
-
-@pytest.fixture(scope="module")
-def corpus():
-    sentences = grammar.generate(256, seed=3)
-    tokenizer = SentenceTokenizer(build_vocabulary(split_words(sentences), 100), maxlen=15)
-    return tokenizer, encode_sentences(tokenizer, sentences)
 
 
 def _trainer(corpus, *overrides):

@@ -12,10 +12,7 @@ import pytest
 import tensorflow as tf
 
 from tfarae.config import load_config
-from tfarae.data import grammar
-from tfarae.data.pipeline import encode_sentences, train_dataset
-from tfarae.data.tokenizer import SentenceTokenizer, split_words
-from tfarae.data.vocab import build_vocabulary
+from tfarae.data.pipeline import train_dataset
 from tfarae.export.serving import ServingModule
 from tfarae.models import Encoder
 from tfarae.sampling import generate_sentences, reconstruct_sentences
@@ -26,13 +23,6 @@ LossScaleOptimizer = keras.optimizers.LossScaleOptimizer
 MIXED = [("mixed_float16", "float16"), ("mixed_bfloat16", "bfloat16")]
 OPTIMIZERS = ("ae_optimizer", "critic_optimizer", "generator_optimizer", "adversary_optimizer")
 OVERFLOWING_SCALE = 2.0**60  # scaled gradients far beyond float16's range (65504)
-
-
-@pytest.fixture(scope="module")
-def corpus():
-    sentences = grammar.generate(256, seed=3)
-    tokenizer = SentenceTokenizer(build_vocabulary(split_words(sentences), 100), maxlen=15)
-    return tokenizer, encode_sentences(tokenizer, sentences)
 
 
 def _config(precision, *overrides):
