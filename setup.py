@@ -34,7 +34,11 @@ setup(
         "tfarae.export": "export",
         "tfarae.configs": "configs",
     },
-    package_data={"tfarae.configs": ["*.yaml", "search/*.yaml"]},
+    package_data={
+        "tfarae.configs": ["*.yaml", "search/*.yaml"],
+        # The TF.js page and module (node_modules is installed by `python -m tfarae.export.tfjs --setup`).
+        "tfarae": ["web/*.js", "web/*.html", "web/*.css", "web/package.json", "web/package-lock.json"],
+    },
     install_requires=[
         "tensorflow==2.21.0",
         "keras==3.15.1",
@@ -47,6 +51,7 @@ setup(
         "pyyaml",
         "sacrebleu",
         "matplotlib",
+        "scikit-learn",  # tfarae.data.images.digits: the embedded image corpus
     ],
     extras_require={
         "dev": ["pytest", "wheel", "tensorflow-serving-api==2.21.0"],  # the export tests replay a warmup file

@@ -17,11 +17,15 @@ Signatures (`B` batch, `C` code size, `Z` noise size, `T = maxlen + 1`):
 | `encode_ids` | `token_ids: int32[B, T]` | `codes: float32[B, C]` |
 | `decode_ids` | `codes: float32[B, C]` | `token_ids: int32[B, T]` |
 | `generate_ids` | as `generate` | `token_ids: int32[num, T]`, `codes: float32[num, C]` |
+| `transfer` (class-conditional runs) | `sentences: string[B]`, `target: int32[B]` | `sentences: string[B]` |
+
+`transfer` decodes each sentence's code with the decoder of class `target` (an index into the
+saved `label_names`); the other text signatures of a class-conditional run decode in class 0.
 
 Limits (see `LIMITS`): sentences longer than `maxlen` words are truncated to their first `maxlen`
 words; `num` is clamped to `[0, max_num]` and `steps` to `[0, max_steps]`; a batch larger than
 `max_batch` (or `start`/`end` of different sizes, or non-finite codes/noise) is an
-`InvalidArgumentError`. Decoding is greedy unless `generate` gets `temperature > 0`, and yields at
+`InvalidArgumentError`, as is a `target` outside `[0, K)` or of another size than `sentences`. Decoding is greedy unless `generate` gets `temperature > 0`, and yields at
 most `maxlen` words (`<eos>` at the latest in the last of the `T` positions, `<pad>` after it).
 
 Seeds: `generate` draws its noise and its sampled tokens from two independent streams split from
@@ -49,12 +53,14 @@ class ServingModule(tf.Module):
         trainer: a trainer rebuilt from a run directory (`tfarae.run.load_trainer`); only its
             `encoder`, `decoder`, `sample_codes` and the variables those read are kept.
         limits: overrides of `LIMITS`.
+        label_names: the K class names of a class-conditional trainer (`trainer.num_classes > 0`).
 
     Attributes saved with the module (scalar int32 variables): `code_dim` (C), `z_dim` (Z),
-    `maxlen`, `vocab_size`, `max_batch`, `max_num`, `max_steps`.
+    `maxlen`, `vocab_size`, `max_batch`, `max_num`, `max_steps`, `num_classes` (K, 0 when
+    unconditional); and `label_names`, a string variable `[K]`.
     """
 
-    def __init__(self, tokenizer, trainer, limits=None, name="tfarae_serving"):
+    def __init__(self, tokenizer, trainer, limits=None, label_names=(), name="tfarae_serving"):
         super().__init__(name=name)
         self.limits = {**LIMITS, **(limits or {})}
         self.tokenizer = tokenizer
@@ -72,9 +78,14 @@ class ServingModule(tf.Module):
                                         self._codes_from_noise(tf.zeros([2, z]))), autograph=False)
         self.sampling_variables = list(sampling.get_concrete_function().variables)
 
-        for key, value in {"code_dim": c, "z_dim": z, "maxlen": tokenizer.maxlen,
-                           "vocab_size": tokenizer.vocab_size, **self.limits}.items():
+        self._num_classes = int(trainer.num_classes)
+        if len(label_names) != self._num_classes:
+            raise ValueError(f"{len(label_names)} label names for {self._num_classes} classes")
+        for key, value in {"code_dim": c, "z_dim": z, "maxlen": tokenizer.maxlen, "vocab_size": tokenizer.vocab_size,
+                           "num_classes": self._num_classes, **self.limits}.items():
             setattr(self, key, tf.Variable(value, dtype=tf.int32, trainable=False, name=key))
+        self.label_names = tf.Variable(tf.constant(list(label_names), tf.string, shape=[len(label_names)]),
+                                       trainable=False, name="label_names")
 
         scalar = lambda dtype, name: tf.TensorSpec([], dtype, name=name)  # noqa: E731
         fn = lambda f, *spec: tf.function(f, input_signature=list(spec), autograph=False)  # noqa: E731
@@ -90,11 +101,14 @@ class ServingModule(tf.Module):
         self.decode_ids = fn(self._decode_ids, tf.TensorSpec([None, c], tf.float32, name="codes"))
         self.generate_ids = fn(self._generate_ids, scalar(tf.int32, "num"), scalar(tf.int64, "seed"),
                                scalar(tf.float32, "temperature"))
+        if self._num_classes:
+            self.transfer = fn(self._transfer, tf.TensorSpec([None], tf.string, name="sentences"),
+                               tf.TensorSpec([None], tf.int32, name="target"))
 
     def signatures(self):
         """Returns `{signature name: tf.function}` for `tf.saved_model.save`."""
         names = ("encode", "decode", "reconstruct", "generate", "generate_from_noise", "interpolate",
-                 "encode_ids", "decode_ids", "generate_ids")
+                 "encode_ids", "decode_ids", "generate_ids") + (("transfer",) if self._num_classes else ())
         return {"serving_default": self.reconstruct, **{n: getattr(self, n) for n in names}}
 
     # Checks ---------------------------------------------------------------------------------------
@@ -189,10 +203,26 @@ class ServingModule(tf.Module):
         token_ids, codes = self._sampled(num, seed, temperature)
         return {"token_ids": token_ids, "codes": codes}
 
+    def _transfer(self, sentences, target):
+        k = self._num_classes
+        checks = [
+            tf.debugging.assert_equal(tf.shape(target)[0], tf.shape(sentences)[0],
+                                      message="target: one class index per sentence"),
+            tf.debugging.assert_non_negative(target, message=f"target: class indices must be in [0, {k})"),
+            tf.debugging.assert_less(target, k, message=f"target: class indices must be in [0, {k})"),
+        ]
+        with tf.control_dependencies(checks):
+            codes = self._strings_to_codes(sentences)
+        ids = decode(self.decoder.for_labels(target), codes, self._length)
+        return {"sentences": self.tokenizer.detokenize(ids)}
+
 
 def build_serving_module(run_dir, limits=None):
     """Rebuilds the run in `run_dir` (config, vocabulary, last checkpoint) and returns `(config, ServingModule)`."""
     from tfarae.run import load_trainer
 
+    from tfarae.data.sources import label_names
+
     config, tokenizer, trainer = load_trainer(run_dir)
-    return config, ServingModule(tokenizer, trainer, limits)
+    names = label_names(config.data) if trainer.num_classes else ()
+    return config, ServingModule(tokenizer, trainer, limits, label_names=names)

@@ -80,7 +80,9 @@ def example_inputs(module):
     ids = np.full((1, module.tokenizer.sequence_length), PAD_ID, np.int32)
     ids[0, 0], ids[0, 1] = 4 % module.tokenizer.vocab_size, EOS_ID
     generate = {"num": np.int32(2), "seed": np.int64(0), "temperature": np.float32(0.0)}
+    transfer = {"transfer": {"sentences": sentences, "target": np.array([0, module._num_classes - 1], np.int32)}}
     return {
+        **(transfer if module._num_classes else {}),
         "encode": {"sentences": sentences},
         "decode": {"codes": code},
         "reconstruct": {"sentences": sentences},

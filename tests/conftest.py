@@ -43,3 +43,16 @@ def corpus():
     sentences = grammar.generate(256, seed=3)
     tokenizer = SentenceTokenizer(build_vocabulary(split_words(sentences), 100), maxlen=15)
     return tokenizer, encode_sentences(tokenizer, sentences)
+
+
+@pytest.fixture(scope="session")
+def transfer_run_dir(tmp_path_factory):
+    """Returns the directory of one sentiment-transfer run of `tiny.yaml` (trained once per session; read-only)."""
+    from tfarae.config import load_config
+    from tfarae.run import run
+
+    run_dir = str(tmp_path_factory.mktemp("transfer_run"))
+    overrides = ["train.trainer=transfer", "data.grammar_attribute=sentiment", "train.epochs=1",
+                 "train.steps_per_epoch=4"]
+    run(load_config("tiny", overrides), run_dir, verbose=0)
+    return run_dir

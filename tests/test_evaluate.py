@@ -152,11 +152,12 @@ def test_real_text_is_the_corpus_as_loaded_and_as_seen(tiny_run_dir, monkeypatch
 
 
 def test_vector_arithmetic_attributes_depend_on_the_corpus_only(tiny_config):
-    grammar = evaluate._attributes(tiny_config)
+    from tfarae.metrics.latent import arithmetic_attributes
+
+    grammar = arithmetic_attributes(tiny_config.data)
     assert sorted(grammar) == ["animals", "contains_the", "plural", "positive"]
     assert grammar["contains_the"]("the dogs run .") and not grammar["plural"]("the dog runs .")
-    snli = evaluate._attributes(dataclasses.replace(tiny_config, data=dataclasses.replace(tiny_config.data,
-                                                                                          source="tfds_snli")))
+    snli = arithmetic_attributes(dataclasses.replace(tiny_config.data, source="tfds_snli"))
     assert sorted(snli) == ["dog", "man", "several", "standing", "two", "walking"]
 
 
@@ -168,6 +169,7 @@ BAD_ARGUMENTS = [  # (flag named in the error, argv); {tmp}/run holds a run, {tm
     ("--max-eval-sentences", ["--run-dir", "{tmp}/run", "--max-eval-sentences", "-1"]),
     ("--reference-lm", ["--run-dir", "{tmp}/run", "--reference-lm", "{tmp}/missing"]),
     ("--reference-lm", ["--run-dir", "{tmp}/run", "--reference-lm", "{tmp}/unfinished"]),  # no saved LM in it
+    ("--references", ["--run-dir", "{tmp}/run", "--references", "{tmp}/missing.txt"]),
 ]
 
 
@@ -214,3 +216,31 @@ def test_lm_cli_trains_saves_and_scores(tmp_path, capsys):
              "--score", str(valid)])
     assert os.path.exists(tmp_path / "lm" / "lm_config.json")
     assert "perplexity of" in capsys.readouterr().out
+
+
+def test_transfer_suite_scores_transfers_of_a_transfer_run(transfer_run_dir, tmp_path):
+    run_dir = _copy_run(transfer_run_dir, tmp_path)
+    references = tmp_path / "references.txt"
+    references.write_text("the happy dog smiles .\n" * 30)
+    with contextlib.redirect_stdout(io.StringIO()):
+        evaluate.main(["--run-dir", run_dir, "--suite", "transfer", "--lm-recipe", "tiny", "--max-eval-sentences",
+                       "30", "--references", str(references)])
+    with open(os.path.join(run_dir, "eval", "report.json"), encoding="utf-8") as f:
+        report = json.load(f)
+    assert report["transfer_sentences"] == 30 and report["suites"] == ["transfer"]
+    for key in ("transfer_accuracy", "classifier_accuracy", "transfer_target_fraction",
+                "transfer_grammatical_fraction", "transfer_content_kept"):
+        assert 0.0 <= report[key] <= 1.0, key
+    assert report["classifier_accuracy"] > 0.9  # the grammar's sentiment words give the class away
+    for key in ("transfer_self_bleu", "transfer_reference_bleu"):
+        assert 0.0 <= report[key] <= 100.0, key
+    assert report["transfer_forward_ppl"] > 1 and report["transfer_reverse_ppl"] > 1
+    assert os.path.isdir(os.path.join(run_dir, "eval", "attribute_classifier"))
+    with open(os.path.join(run_dir, "eval", "report.md"), encoding="utf-8") as f:
+        assert "## Transfers (first 20)" in f.read()
+
+
+def test_transfer_suite_is_refused_for_an_unconditional_run(tiny_run_dir, capsys):
+    with pytest.raises(SystemExit):
+        evaluate.main(["--run-dir", tiny_run_dir, "--suite", "transfer"])
+    assert capsys.readouterr().err.strip().endswith("was trained with train.trainer: arae, not transfer")

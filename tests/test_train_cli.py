@@ -158,8 +158,8 @@ def nan_once(monkeypatch):
     armed = tf.Variable(True)
     reconstruction = AutoencoderTrainer.reconstruction
 
-    def once_nan(self, token_ids, codes, training=False):
-        loss, *rest = reconstruction(self, token_ids, codes, training=training)
+    def once_nan(self, token_ids, codes, training=False, decoder=None):
+        loss, *rest = reconstruction(self, token_ids, codes, training=training, decoder=decoder)
         hit = armed & (self.iteration == 5)
         with tf.control_dependencies([armed.assign(armed & ~hit)]):
             loss = loss * tf.where(hit, np.nan, 1.0)  # NaN gradients, hence NaN weights

@@ -1,4 +1,4 @@
-"""`python -m tfarae.evaluate --run-dir RUN [--suite generation|robustness|codes|all] [--reference-lm DIR] [--num-samples N]`.
+"""`python -m tfarae.evaluate --run-dir RUN [--suite generation|robustness|codes|transfer|all] [--reference-lm DIR] [--num-samples N]`.
 
 Evaluates a trained run with the metrics of ARAE.md §4 and writes into `RUN/eval/`:
   report.json       flat figures (keys defined in `tfarae.metrics.report.REPORT_KEYS`)
@@ -7,6 +7,10 @@ Evaluates a trained run with the metrics of ARAE.md §4 and writes into `RUN/eva
   swap_nll.png      NLL of the original sentence against the number of word swaps (if any has two words)
   lm_forward/       the forward LM trained on the run's training text (cached; reused if the recipe matches)
   lm_reverse/       the reverse LM trained on the generated sentences
+  attribute_classifier/  the transfer suite's classifier of the run's labelled text (cached)
+
+`all` runs every suite that fits the run: `transfer` only for class-conditional runs
+(`train.trainer: transfer`; see `tfarae.transfer_suite`).
 
 RUN must hold a run with a finished epoch (`config.yaml`, `vocab.txt`, `checkpoints/last.weights.h5`).
 An unusable argument stops the CLI before anything is loaded or written, with exit status 2 and one
@@ -28,11 +32,9 @@ import numpy as np
 
 from tfarae.metrics.report import markdown_report, summary_table
 
-SUITES = ("generation", "robustness", "codes")
+SUITES = ("generation", "robustness", "codes", "transfer")
 
 
-
-NO_SWAP_SENTENCES = "no held-out sentence has two or more words"
 
 
 @dataclasses.dataclass
@@ -40,14 +42,16 @@ class _Split:
     token_ids: np.ndarray
     sentences: list  # raw strings that fit maxlen
     sentences_as_seen: list  # normalised strings (OOV as <unk>), as generated text looks
+    labels: object = None  # int32 [N] of a labelled corpus, else None
 
 
-def _split(tokenizer, sentences):
-    """Returns the `_Split` of `sentences`: those that fit the tokenizer's maxlen, as ids, raw and as seen."""
+def _split(tokenizer, sentences, labels=None):
+    """Returns the `_Split` of `sentences` (and their `labels`): those that fit the tokenizer's maxlen, as ids, raw and as seen."""
     from tfarae.data.pipeline import encode_sentences, sentences_as_seen
 
-    encoded = encode_sentences(tokenizer, sentences)
-    return _Split(encoded.token_ids, encoded.sentences, sentences_as_seen(tokenizer, encoded.token_ids))
+    encoded = encode_sentences(tokenizer, sentences, labels)
+    return _Split(encoded.token_ids, encoded.sentences, sentences_as_seen(tokenizer, encoded.token_ids),
+                  encoded.labels)
 
 
 def real_text(config, tokenizer):
@@ -58,7 +62,8 @@ def real_text(config, tokenizer):
     from tfarae.data.sources import load_corpus
 
     corpus = load_corpus(config.data)
-    return corpus, _split(tokenizer, corpus.train), _split(tokenizer, corpus.valid)
+    return (corpus, _split(tokenizer, corpus.train, corpus.train_labels),
+            _split(tokenizer, corpus.valid, corpus.valid_labels))
 
 
 def _lm_label(lm, directory):
@@ -87,23 +92,6 @@ def forward_language_model(train_sentences, eval_dir, reference_lm=None, lm_reci
     return lm, _lm_label(lm, directory)
 
 
-def _attributes(config):
-    """Returns the vector-arithmetic attributes: grammar attributes on the embedded corpus, else
-    "contains <word>" for the thesis's words (walking, man, two, dog, standing, several)."""
-    from tfarae.metrics.latent import contains_word
-
-    if config.data.source == "grammar":
-        from tfarae.data.grammar import sentence_attributes
-
-        return {
-            "plural": lambda s: sentence_attributes(s)["number"] == "plural",
-            "positive": lambda s: sentence_attributes(s)["sentiment"] == "positive",
-            "animals": lambda s: "animals" in sentence_attributes(s)["topics"],
-            "contains_the": contains_word("the"),
-        }
-    return {w: contains_word(w) for w in ("walking", "man", "two", "dog", "standing", "several")}
-
-
 def generation_suite(trainer, tokenizer, config, corpus, train, valid, eval_dir, num_samples, reference_lm=None,
                      lm_recipe="standard", max_eval_sentences=2000, seed=0, verbose=0):
     """Forward/reverse/real PPL, sample statistics, reconstruction BLEU, interpolation, vector arithmetic.
@@ -112,7 +100,8 @@ def generation_suite(trainer, tokenizer, config, corpus, train, valid, eval_dir,
         `(figures, details)`: flat report entries and the texts for report.md.
     """
     from tfarae.metrics.generation import sample_statistics
-    from tfarae.metrics.latent import interpolate_samples, interpolate_sentences, vector_arithmetic
+    from tfarae.metrics.latent import (arithmetic_attributes, interpolate_samples, interpolate_sentences,
+                                       vector_arithmetic)
     from tfarae.metrics.lm import train_language_model
     from tfarae.metrics.reconstruction import reconstruction_bleu
     from tfarae.sampling import generate_sentences
@@ -139,7 +128,7 @@ def generation_suite(trainer, tokenizer, config, corpus, train, valid, eval_dir,
     figures["reconstruction_bleu"] = reconstruction_bleu(trainer, tokenizer, bleu_ids)
     figures["reconstruction_sentences"] = len(bleu_ids)
 
-    arithmetic = vector_arithmetic(trainer, tokenizer, _attributes(config),
+    arithmetic = vector_arithmetic(trainer, tokenizer, arithmetic_attributes(config.data),
                                    num_samples=min(num_samples, 10000), seed=seed)
     for name, result in arithmetic.items():
         figures[f"arithmetic_{name}_match"] = result["match"]
@@ -153,53 +142,9 @@ def generation_suite(trainer, tokenizer, config, corpus, train, valid, eval_dir,
     return figures, details
 
 
-def robustness_suite(trainer, tokenizer, valid, eval_dir, max_eval_sentences=2000, seed=0, title=""):
-    """NLL of originals decoded from k-swapped copies, k = 0..4, with examples and `swap_nll.png`.
-
-    Returns:
-        `(figures, details)`. With no held-out sentence of two or more words there is nothing to
-        score: `swap_nll` and `swap_nll_per_token` are None, `swap_note` says why, and no examples
-        or plot are made.
-    """
-    from tfarae.metrics.plots import plot_swap_nll
-    from tfarae.metrics.robustness import swap_examples, swap_robustness
-
-    ids = valid.token_ids[:max_eval_sentences]
-    result = swap_robustness(trainer, ids, max_swaps=4, seed=seed)
-    figures = {"swap_nll": result["per_sentence"], "swap_nll_per_token": result["per_token"],
-               "swap_sentences": result["num_sentences"]}
-    if not result["num_sentences"]:
-        return {**figures, "swap_note": NO_SWAP_SENTENCES}, {}
-    plot_swap_nll(result["per_sentence"], os.path.join(eval_dir, "swap_nll.png"), title=title)
-    return figures, {"swap_examples": swap_examples(trainer, tokenizer, ids, result["corrupted"])}
-
-
-def code_curves(run_dir):
-    """Returns code-statistic curves `{key: [(epoch, value)]}` (1-based epochs) from the run's logs.
-
-    Sources, later ones overriding: the TensorBoard scalars `epoch_<key>` in `RUN/logs/train`,
-    then `RUN/code_stats.jsonl` if a `CodeStatistics` callback wrote one.
-    """
-    from tfarae.metrics.plots import CODE_PANELS
-    from tfarae.metrics.tensorboard import read_scalars
-
-    keys = [key for lines in CODE_PANELS.values() for key in lines.values()]
-    scalars = read_scalars(os.path.join(run_dir, "logs", "train"))
-    curves = {key: [(step + 1, value) for step, value in scalars.get(f"epoch_{key}", [])] for key in keys}
-    path = os.path.join(run_dir, "code_stats.jsonl")
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            rows = [json.loads(line) for line in f if line.strip()]
-        for key in keys:
-            points = {r["epoch"]: r[key] for r in rows if key in r and r[key] is not None}
-            if points:
-                curves[key] = sorted({**dict(curves[key]), **points}.items())
-    return {key: points for key, points in curves.items() if points}
-
-
 def codes_suite(trainer, valid, run_dir, eval_dir, max_eval_sentences=1000, seed=0):
     """Final code statistics of held-out sentences and generated codes, and the curves over training."""
-    from tfarae.metrics.code_stats import code_statistics
+    from tfarae.metrics.code_stats import code_curves, code_statistics
     from tfarae.metrics.plots import plot_code_curves
 
     figures = code_statistics(trainer, valid.token_ids[:max_eval_sentences], seed=seed)
@@ -210,12 +155,13 @@ def codes_suite(trainer, valid, run_dir, eval_dir, max_eval_sentences=1000, seed
 
 
 def evaluate(run_dir, suites=SUITES, reference_lm=None, num_samples=100_000, lm_recipe="standard",
-             max_eval_sentences=2000, seed=0, verbose=0):
+             max_eval_sentences=2000, seed=0, verbose=0, references=()):
     """Runs the evaluation suites on a run directory and writes `RUN/eval/` (see the module docstring).
 
     Args:
         run_dir: a run of `tfarae.run.run` with at least one finished epoch (its checkpoint).
-        suites: any of `generation`, `robustness`, `codes`.
+        suites: any of `generation`, `robustness`, `codes`, `transfer` (ignored for a run that is not
+            class-conditional).
         reference_lm: directory of a saved `LanguageModel` used as the forward LM (its recipe is then
             also the reverse LM's); by default one is trained on the run's training text with
             `lm_recipe` and cached in `RUN/eval/lm_forward`.
@@ -224,6 +170,7 @@ def evaluate(run_dir, suites=SUITES, reference_lm=None, num_samples=100_000, lm_
         max_eval_sentences: held-out sentences used by reconstruction BLEU and the swap test.
         seed: seed of sampling and corruption.
         verbose: Keras verbosity of LM training.
+        references: reference files of the transfer suite.
 
     Returns:
         The report dict (also written to `RUN/eval/report.json`).
@@ -234,6 +181,7 @@ def evaluate(run_dir, suites=SUITES, reference_lm=None, num_samples=100_000, lm_
     if unknown:
         raise ValueError(f"unknown suites {sorted(unknown)}; known: {SUITES}")
     config, tokenizer, trainer = load_trainer(run_dir)  # the checkpoint holds the AE baseline's code Gaussian
+    suites = [s for s in suites if s != "transfer" or trainer.num_classes]
     corpus, train, valid = real_text(config, tokenizer)
     eval_dir = os.path.join(run_dir, "eval")
     os.makedirs(eval_dir, exist_ok=True)
@@ -246,12 +194,22 @@ def evaluate(run_dir, suites=SUITES, reference_lm=None, num_samples=100_000, lm_
         report.update(figures)
         details.update(more)
     if "robustness" in suites:
+        from tfarae.metrics.robustness import robustness_suite
+
         figures, more = robustness_suite(trainer, tokenizer, valid, eval_dir, max_eval_sentences, seed,
                                          title=config.train.trainer)
         report.update(figures)
         details.update(more)
     if "codes" in suites:
         figures, more = codes_suite(trainer, valid, run_dir, eval_dir, min(max_eval_sentences, 1000), seed)
+        report.update(figures)
+        details.update(more)
+    if "transfer" in suites:
+        from tfarae.transfer_suite import transfer_suite
+
+        forward_lm, _ = forward_language_model(train.sentences, eval_dir, reference_lm, lm_recipe, verbose)
+        figures, more = transfer_suite(trainer, tokenizer, config, train, valid, eval_dir, forward_lm, references,
+                                       max_eval_sentences, verbose)
         report.update(figures)
         details.update(more)
     report = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in report.items()}
@@ -284,6 +242,16 @@ def argument_problem(args):
         return f"--reference-lm: {args.reference_lm} holds no saved LM (write one with python -m tfarae.lm)"
     if args.lm_recipe not in RECIPES:
         return f"--lm-recipe: unknown recipe {args.lm_recipe!r}; known: {', '.join(sorted(RECIPES))}"
+    for path in args.references:
+        if not os.path.isfile(path):
+            return f"--references: no such file: {path}"
+    if args.suite == "transfer" or args.references:
+        from tfarae.config import load_config
+        from tfarae.run import CONFIG_FILE
+
+        trainer = load_config(os.path.join(args.run_dir, CONFIG_FILE)).train.trainer
+        if trainer != "transfer":
+            return f"--suite transfer: {args.run_dir} was trained with train.trainer: {trainer}, not transfer"
     return None
 
 
@@ -299,6 +267,8 @@ def parse_args(argv=None):
     parser.add_argument("--max-eval-sentences", type=int, default=2000,
                         help="held-out sentences for BLEU and the swap test (default 2000)")
     parser.add_argument("--seed", type=int, default=0, help="sampling and corruption seed")
+    parser.add_argument("--references", nargs="+", default=[], metavar="REF_FILE",
+                        help="transfer suite: human references, one line per held-out sentence, in order")
     args = parser.parse_args(argv)
     problem = argument_problem(args)
     if problem:
@@ -311,7 +281,7 @@ def main(argv=None):
     args = parse_args(argv)
     suites = SUITES if args.suite == "all" else (args.suite,)
     report = evaluate(args.run_dir, suites, args.reference_lm, args.num_samples, args.lm_recipe,
-                      args.max_eval_sentences, args.seed)
+                      args.max_eval_sentences, args.seed, references=args.references)
     print(summary_table(report))
     print(f"wrote {os.path.join(args.run_dir, 'eval', 'report.json')} and report.md")
 

@@ -155,12 +155,20 @@ def _check_checkpoint_fits(trainer, run_dir):
         return
 
 
-def _check_data_fits(config, train, valid):
-    """Raises `ConfigError` when the data cannot feed the config (checked before anything is written)."""
+def _check_data_fits(config, train, valid, names):
+    """Raises `ConfigError` when the data cannot feed the config (checked before anything is written).
+
+    `names`: the class names a class-conditional trainer needs a batch of each of (else empty).
+    """
     fitting = f"sentences of at most data.maxlen={config.data.maxlen} words"
     if len(train.token_ids) < config.train.batch_size:
         raise ConfigError(f"train.batch_size: {config.train.batch_size} is more than the {len(train.token_ids)} "
                           f"training {fitting}")
+    for label, name in enumerate(names):
+        count = int((train.labels == label).sum())
+        if count < config.train.batch_size:
+            raise ConfigError(f"train.batch_size: {config.train.batch_size} is more than the {count} training "
+                              f"{fitting} of class {label} ({name})")
     if not len(valid.token_ids):
         raise ConfigError(f"data: no validation {fitting}")
 
@@ -234,12 +242,12 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
           + ("" if chief else "; this worker writes to a scratch directory, the chief writes the run"))
     corpus = load_corpus(config.data)
     tokenizer = make_tokenizer(config.data, _vocabulary(config.data, corpus.train, run_dir, resume))
-    train = encode_sentences(tokenizer, corpus.train)
-    valid = encode_sentences(tokenizer, corpus.valid)
+    train = encode_sentences(tokenizer, corpus.train, corpus.train_labels)
+    valid = encode_sentences(tokenizer, corpus.valid, corpus.valid_labels)
     print(f"data: {len(train.sentences)} training / {len(valid.sentences)} validation sentences; dropped "
           f"{train.num_dropped} / {valid.num_dropped} empty or longer than maxlen={config.data.maxlen}; "
           f"vocabulary {tokenizer.vocab_size}")
-    _check_data_fits(config, train, valid)
+    _check_data_fits(config, train, valid, corpus.label_names if config.train.trainer == "transfer" else ())
 
     steps_per_epoch = config.train.steps_per_epoch or len(train.token_ids) // config.train.batch_size
     with strategy.scope():
@@ -256,7 +264,7 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
         save_vocabulary(tokenizer.vocabulary, os.path.join(out_dir, VOCAB_FILE))
 
     train_ds = train_dataset(train, config.train.batch_size, trainer.fresh_batches, config.data.shuffle_buffer,
-                             config.train.seed)
+                             config.train.seed, num_classes=trainer.num_classes)
     valid_ds = eval_dataset(valid, config.train.batch_size)
     checkpoint = os.path.join(out_dir, CHECKPOINT_FILE)
     all_callbacks = [

@@ -1,4 +1,4 @@
-"""Text in, text out with a trained trainer: generation from the code prior and reconstruction."""
+"""Text in, text out with a trained trainer: generation from the code prior, reconstruction and attribute transfer."""
 
 import weakref
 
@@ -40,6 +40,11 @@ def _reconstruct(trainer, token_ids):
     return decode(trainer.decoder, trainer.encoder(token_ids), token_ids.shape[1])
 
 
+def _transfer(trainer, token_ids, targets):
+    """Returns the greedy decoding `[N, T]` of the codes of `token_ids [N, T]` in the classes `targets [N]`."""
+    return decode(trainer.decoder.for_labels(targets), trainer.encoder(token_ids), token_ids.shape[1])
+
+
 def generate_sentences(trainer, tokenizer, num, seed=0, batch_size=500, sampler="greedy"):
     """Returns `num` sentences decoded from codes drawn by `trainer.sample_codes` (deterministic per seed).
 
@@ -63,3 +68,18 @@ def reconstruct_sentences(trainer, tokenizer, sentences, batch_size=500):
     """Returns the greedy reconstruction of each sentence (a list of strings)."""
     ids = tokenizer(tf.constant(sentences)).numpy()
     return [s.decode("utf-8") for s in tokenizer.detokenize(reconstruct_token_ids(trainer, ids, batch_size)).numpy()]
+
+
+def transfer_sentences(trainer, tokenizer, sentences, targets, batch_size=500):
+    """Returns each sentence decoded in its target class (a list of strings), by a class-conditional trainer.
+
+    Args:
+        sentences: list of N strings (longer than maxlen: their first maxlen words).
+        targets: N ints in `[0, trainer.num_classes)`.
+    """
+    step = _compiled(trainer, _transfer)
+    ids, targets = tokenizer(tf.constant(sentences)).numpy(), np.asarray(targets, np.int32)
+    outputs = [step(tf.constant(ids[a:b]), tf.constant(targets[a:b])).numpy() for a, b in _batches(len(ids), batch_size)]
+    if not outputs:
+        return []
+    return [s.decode("utf-8") for s in tokenizer.detokenize(np.concatenate(outputs)).numpy()]

@@ -2,5 +2,6 @@
 
 from tfarae.trainers.arae import ARAETrainer
 from tfarae.trainers.base import AutoencoderTrainer
+from tfarae.trainers.transfer import TransferTrainer
 
-__all__ = ["ARAETrainer", "AutoencoderTrainer"]
+__all__ = ["ARAETrainer", "AutoencoderTrainer", "TransferTrainer"]

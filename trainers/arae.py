@@ -197,12 +197,16 @@ class ARAETrainer(AutoencoderTrainer):
             raise ValueError(f"train.gan_batch_size={self.gan_batch_size} must divide evenly over {replicas} replicas")
         return fresh[: self.gan_batch_size // replicas]
 
-    def train_step(self, data):
-        data = features(data)
-        token_ids, fresh = data["token_ids"], self._local_fresh(data["fresh_token_ids"])
-        self._autoencoder_step(token_ids)
+    def _gan_rounds(self, fresh):
+        """Runs `gan_rounds` GAN rounds on this replica's rows of `fresh_token_ids [B, fresh_batches, T]`."""
+        fresh = self._local_fresh(fresh)
         for start in range(0, self.fresh_batches, self.critic_steps + 1):
             self._gan_round(fresh[:, start : start + self.critic_steps + 1])
+
+    def train_step(self, data):
+        data = features(data)
+        self._autoencoder_step(data["token_ids"])
+        self._gan_rounds(data["fresh_token_ids"])
         self.iteration.assign_add(1)
         return {m.name: m.result() for m in self.metrics}
 

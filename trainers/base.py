@@ -111,6 +111,7 @@ class AutoencoderTrainer(keras.Model):
     """
 
     fresh_batches = 0  # extra real batches each step needs (see `tfarae.data.pipeline`)
+    num_classes = 0  # K > 0: a class-conditional trainer, fed `class_token_ids` batches (see `tfarae.data.pipeline`)
     component_names = ("encoder", "decoder")  # constructor arguments that are sub-models; subclasses extend it
 
     def __init__(self, encoder, decoder, noise_std=0.05, noise_anneal=0.9995, noise_anneal_every=100,
@@ -192,8 +193,11 @@ class AutoencoderTrainer(keras.Model):
         steps = ops.cast(self.iteration // self.noise_anneal_every, "float32")
         return self.noise_std * ops.power(self.noise_anneal, steps)
 
-    def reconstruction(self, token_ids, codes, training=False):
+    def reconstruction(self, token_ids, codes, training=False, decoder=None):
         """Teacher-forced reconstruction of `token_ids [B, T]` from `codes [B, C]`, the decoder in `training` mode.
+
+        `decoder` is one with the interface of `tfarae.models.Decoder` (a class's decoder of a
+        `ConditionalDecoder`); None: `self.decoder`.
 
         Without XLA the softmax layer runs only on real tokens (gathered out of the padding, their
         count rounded up to a multiple of `TOKEN_BUCKET` so the fused loss compiles for few
@@ -205,18 +209,19 @@ class AutoencoderTrainer(keras.Model):
             summed over real tokens (words and `<eos>`) divided by the global token count;
             `token_losses` and `correct` (1.0 where the target is the argmax) are 0 at padding.
         """
+        decoder = decoder or self.decoder
         batch_size = ops.shape(token_ids)[0]
         input_ids = ops.concatenate([ops.full((batch_size, 1), BOS_ID, dtype="int32"), token_ids[:, :-1]], axis=1)
-        hidden = self.decoder((input_ids, codes), training=training)
+        hidden = decoder((input_ids, codes), training=training)
         real = ops.not_equal(token_ids, PAD_ID)
         mask = ops.cast(real, "float32")
         if self.jit_compile:
-            losses, correct = token_cross_entropy(self.decoder.logits(hidden), token_ids)
+            losses, correct = token_cross_entropy(decoder.logits(hidden), token_ids)
         else:
             positions = tf.where(real)
             count = tf.shape(positions)[0]
             padded = tf.concat([positions, tf.repeat(positions[:1], -count % TOKEN_BUCKET, axis=0)], axis=0)
-            losses, correct = token_cross_entropy(self.decoder.logits(tf.gather_nd(hidden, padded)),
+            losses, correct = token_cross_entropy(decoder.logits(tf.gather_nd(hidden, padded)),
                                                   tf.gather_nd(token_ids, padded))
             shape = tf.shape(token_ids, out_type=tf.int64)
             losses = tf.scatter_nd(positions, losses[:count], shape)
@@ -229,16 +234,20 @@ class AutoencoderTrainer(keras.Model):
         self.reconstruction_loss_tracker.update_state(token_losses, sample_weight=mask)
         self.reconstruction_accuracy_tracker.update_state(correct, sample_weight=mask)
 
-    def _autoencoder_step(self, token_ids):
-        """Reconstruction update of encoder + decoder on noisy codes; returns the clean codes `[B, C]`."""
+    def _autoencoder_step(self, token_ids, decoder=None):
+        """Reconstruction update of encoder + decoder on noisy codes; returns the clean codes `[B, C]`.
+
+        `decoder`: as in `reconstruction`; only its variables (and the encoder's) are updated.
+        """
+        decoder = decoder or self.decoder
         noise_std = self.current_noise_std()
-        variables = self.encoder.trainable_variables + self.decoder.trainable_variables
+        variables = self.encoder.trainable_variables + decoder.trainable_variables
         with tf.GradientTape() as tape:
             codes = self.encoder(token_ids, training=True)
             noise = replica_rows(lambda rows: keras.random.normal((rows, self.encoder.code_dim), seed=self.seed_generator),
                                  ops.shape(codes)[0])
             noisy = codes + noise_std * noise
-            loss, token_losses, correct, mask = self.reconstruction(token_ids, noisy, training=True)
+            loss, token_losses, correct, mask = self.reconstruction(token_ids, noisy, training=True, decoder=decoder)
             scaled_loss = self.ae_optimizer.scale_loss(loss)  # the loss itself without loss scaling
         apply_gradients(self.ae_optimizer, tape.gradient(scaled_loss, variables), variables, self.ae_clipnorm)
         self._track_reconstruction(token_losses, correct, mask)
@@ -252,10 +261,16 @@ class AutoencoderTrainer(keras.Model):
         return {m.name: m.result() for m in self.metrics}
 
     def test_step(self, data):
-        token_ids = features(data)["token_ids"]
-        _, token_losses, correct, mask = self.reconstruction(token_ids, self.encoder(token_ids))
+        data = features(data)
+        token_ids = data["token_ids"]
+        _, token_losses, correct, mask = self.reconstruction(token_ids, self.encoder(token_ids),
+                                                             decoder=self.evaluation_decoder(data))
         self._track_reconstruction(token_losses, correct, mask)
         return {m.name: m.result() for m in self.metrics[:2]}
+
+    def evaluation_decoder(self, data):
+        """Returns the decoder that reconstructs a validation batch `data` (here `self.decoder`)."""
+        return self.decoder
 
     def get_config(self):
         return {

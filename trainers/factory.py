@@ -2,9 +2,11 @@
 
 import keras
 
-from tfarae.models import Critic, Decoder, Encoder, Generator
+from tfarae.data.sources import label_names
+from tfarae.models import CodeClassifier, ConditionalDecoder, Critic, Decoder, Encoder, Generator
 from tfarae.trainers.arae import ARAETrainer
 from tfarae.trainers.base import AutoencoderTrainer
+from tfarae.trainers.transfer import TransferTrainer
 
 OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}  # by `train.*_optimizer` name
 
@@ -28,8 +30,14 @@ def make_trainer(config, vocab_size, sequence_length):
     keras.utils.set_random_seed(train.seed)
     encoder = Encoder(vocab_size, model.embedding_dim, model.hidden_dim, init_scale=model.init_scale, name="encoder",
                       dtype=dtype)
-    decoder = Decoder(vocab_size, model.embedding_dim, model.hidden_dim, model.hidden_dim,
-                      init_scale=model.init_scale, output_dtype=model.output_dtype, name="decoder", dtype=dtype)
+    decoding = dict(init_scale=model.init_scale, output_dtype=model.output_dtype, name="decoder", dtype=dtype)
+    num_classes = len(label_names(config.data)) if train.trainer == "transfer" else 0
+    if num_classes:
+        decoder = ConditionalDecoder(num_classes, vocab_size, model.embedding_dim, model.hidden_dim, model.hidden_dim,
+                                     conditioning=model.conditioning, label_embedding_dim=model.label_embedding_dim,
+                                     **decoding)
+    else:
+        decoder = Decoder(vocab_size, model.embedding_dim, model.hidden_dim, model.hidden_dim, **decoding)
     common = dict(noise_std=train.noise_std, noise_anneal=train.noise_anneal,
                   noise_anneal_every=train.noise_anneal_every, ae_clipnorm=train.ae_clipnorm, seed=train.seed)
     if train.trainer == "ae":
@@ -40,10 +48,16 @@ def make_trainer(config, vocab_size, sequence_length):
         weight_clip = train.weight_clip if train.lipschitz == "weight_clip" else None
         critic = Critic(model.hidden_dim, model.critic_hidden, batchnorm=model.critic_batchnorm,
                         weight_clip=weight_clip, name="critic", dtype=dtype)
-        trainer = ARAETrainer(encoder, decoder, generator, critic, critic_steps=train.critic_steps,
-                              lipschitz=train.lipschitz, gp_lambda=train.gp_lambda, grad_lambda=train.grad_lambda,
-                              grad_lambda_warmup=train.grad_lambda_warmup, gan_rounds=train.gan_rounds,
-                              gan_batch_size=train.gan_batch_size, **common)
+        gan = dict(critic_steps=train.critic_steps, lipschitz=train.lipschitz, gp_lambda=train.gp_lambda,
+                   grad_lambda=train.grad_lambda, grad_lambda_warmup=train.grad_lambda_warmup,
+                   gan_rounds=train.gan_rounds, gan_batch_size=train.gan_batch_size, **common)
+        if num_classes:
+            classifier = CodeClassifier(model.hidden_dim, model.classifier_hidden, num_classes, name="classifier",
+                                        dtype=dtype)
+            trainer = TransferTrainer(encoder, decoder, generator, critic, classifier, gan_lambda=train.gan_lambda,
+                                      classifier_lambda=train.classifier_lambda, **gan)
+        else:
+            trainer = ARAETrainer(encoder, decoder, generator, critic, **gan)
     trainer.build((None, sequence_length))
     return trainer
 
@@ -80,6 +94,11 @@ def compile_trainer(trainer, config, iterations=None):
         optimizers["generator_optimizer"] = keras.optimizers.Adam(
             train.generator_learning_rate, beta_1=train.adam_beta_1)
         optimizers["adversary_optimizer"] = OPTIMIZERS[train.adversary_optimizer](train.adversary_learning_rate)
+    if isinstance(trainer, TransferTrainer):
+        optimizers["classifier_optimizer"] = keras.optimizers.Adam(train.classifier_learning_rate,
+                                                                   beta_1=train.adam_beta_1)
+        optimizers["classifier_adversary_optimizer"] = OPTIMIZERS[train.adversary_optimizer](
+            train.adversary_learning_rate)
     if config.runtime.precision == "mixed_float16":
         optimizers = {name: keras.optimizers.LossScaleOptimizer(optimizer, name=name)
                       for name, optimizer in optimizers.items()}

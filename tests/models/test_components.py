@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from tfarae.layers import ClipWeights, ProjectedLSTM
-from tfarae.models import Critic, Decoder, Encoder, Generator
+from tfarae.models import CodeClassifier, ConditionalDecoder, Critic, Decoder, Encoder, Generator
 
 IDS = np.array([[5, 6, 7, 2, 0], [8, 2, 0, 0, 0]], "int32")
 
@@ -59,6 +59,10 @@ def test_bfloat16_softmax_layer_gives_float32_logits_close_to_float32():
     (Generator(4, [5, 5], 3, tanh=True), np.ones((2, 4), "float32")),
     (Critic(3, [5, 5], weight_clip=0.05), np.ones((2, 3), "float32")),
     (ProjectedLSTM(5, 3), np.ones((2, 4, 20), "float32")),
+    (ConditionalDecoder(3, 10, 4, 6, 3), (IDS, np.ones((2, 3), "float32"))),
+    (ConditionalDecoder(2, 10, 4, 6, 3, conditioning="embedding", label_embedding_dim=5),
+     (IDS, np.ones((2, 3), "float32"))),
+    (CodeClassifier(3, [5], 4), np.ones((2, 3), "float32")),
 ])
 def test_config_round_trip(component, inputs):
     component(inputs)

@@ -18,13 +18,18 @@ def _require(condition, key, message):
         raise ConfigError(f"{key}: {message}")
 
 
+SOURCES = ("grammar", "files", "tfds_snli", "tfds_yelp")
+
+
 @dataclasses.dataclass
 class DataConfig:
-    source: str = "grammar"  # grammar (embedded corpus) | files | tfds_snli
+    source: str = "grammar"  # grammar (embedded corpus) | files | tfds_snli | tfds_yelp (labelled sentences of reviews)
     train_files: list[str] = dataclasses.field(default_factory=list)  # one sentence per line
     valid_files: list[str] = dataclasses.field(default_factory=list)  # held-out sentences
     train_labels: list[int] = dataclasses.field(default_factory=list)  # optional label per train file
     valid_labels: list[int] = dataclasses.field(default_factory=list)  # optional label per valid file
+    label_names: list[str] = dataclasses.field(default_factory=list)  # names of the labels 0, 1, ... (files)
+    grammar_attribute: str = ""  # "" (unlabelled) | sentiment (negative/positive) | topic (animals/people/food)
     grammar_train_size: int = 20000  # sentences drawn from the embedded grammar for training
     grammar_valid_size: int = 1000  # sentences drawn (with another seed) for validation
     grammar_seed: int = 0  # seed of the embedded-corpus draw
@@ -37,8 +42,11 @@ class DataConfig:
     shuffle_buffer: int = 50000  # tf.data shuffle buffer, in sentences
 
     def validate(self):
-        _require(self.source in ("grammar", "files", "tfds_snli"), "data.source",
-                 f"must be grammar, files or tfds_snli, got {self.source!r}")
+        _require(self.source in SOURCES, "data.source", f"must be one of {', '.join(SOURCES)}, got {self.source!r}")
+        _require(self.grammar_attribute in ("", "sentiment", "topic"), "data.grammar_attribute",
+                 f"must be empty, sentiment or topic, got {self.grammar_attribute!r}")
+        _require(not self.grammar_attribute or self.source == "grammar", "data.grammar_attribute",
+                 "needs data.source: grammar")
         _require(self.maxlen > 0, "data.maxlen", f"must be positive, got {self.maxlen}")
         _require(self.vocab_size > 0, "data.vocab_size", f"must be positive, got {self.vocab_size}")
         _require(self.tokenizer in ("core", "tf_text"), "data.tokenizer",
@@ -57,6 +65,10 @@ class DataConfig:
                 labels = getattr(self, key)
                 _require(not labels or len(labels) == len(files), f"data.{key}",
                          f"needs one label per file ({len(files)}), got {len(labels)}")
+                _require(all(label >= 0 for label in labels), f"data.{key}", "labels must be non-negative")
+            known = max(self.train_labels + self.valid_labels, default=-1) + 1
+            _require(not self.label_names or len(self.label_names) >= known, "data.label_names",
+                     f"names {len(self.label_names)} labels but the files use {known}")
         _require(self.max_train_sentences is None or self.max_train_sentences > 0,
                  "data.max_train_sentences", "must be positive or null")
 
@@ -72,20 +84,29 @@ class ModelConfig:
     generator_tanh: bool = False  # bound generated codes with tanh (thesis) or leave linear (2018 code)
     init_scale: float = 0.1  # embeddings/LSTM/output init uniform(-s, s)
     output_dtype: str = "float32"  # softmax-layer dtype policy: float32 | mixed_bfloat16 (faster on BF16 hardware)
+    conditioning: str = "per_class"  # transfer decoder: per_class (one LSTM per class, shared softmax) | embedding
+    label_embedding_dim: int = 16  # size of the learned label embedding of conditioning: embedding
+    classifier_hidden: list[int] = dataclasses.field(default_factory=lambda: [128, 128])  # code classifier MLP
 
     def validate(self):
         for key in ("embedding_dim", "hidden_dim", "z_dim"):
             _require(getattr(self, key) > 0, f"model.{key}", "must be positive")
-        for key in ("generator_hidden", "critic_hidden"):
+        _require(self.conditioning in ("per_class", "embedding"), "model.conditioning",
+                 f"must be per_class or embedding, got {self.conditioning!r}")
+        _require(self.label_embedding_dim > 0, "model.label_embedding_dim", "must be positive")
+        for key in ("generator_hidden", "critic_hidden", "classifier_hidden"):
             _require(all(w > 0 for w in getattr(self, key)), f"model.{key}", "widths must be positive")
         _require(self.init_scale > 0, "model.init_scale", "must be positive")
         _require(self.output_dtype in ("float32", "mixed_bfloat16"), "model.output_dtype",
                  f"must be float32 or mixed_bfloat16, got {self.output_dtype!r}")
 
 
+TRAINERS = ("arae", "ae", "transfer")
+
+
 @dataclasses.dataclass
 class TrainConfig:
-    trainer: str = "arae"  # arae | ae (the same model with the adversarial parts switched off)
+    trainer: str = "arae"  # arae | ae (the same model with the adversarial parts switched off) | transfer (needs labels)
     batch_size: int = 64  # global batch size (split across replicas under tf.distribute)
     epochs: int = 15  # passes over the training data (autoencoder batches)
     steps_per_epoch: Optional[int] = None  # cap on iterations per epoch (null: a full pass)
@@ -97,6 +118,9 @@ class TrainConfig:
     weight_clip: float = 0.01  # critic weights are kept in [-clip, clip] when lipschitz=weight_clip
     grad_lambda: float = 0.1  # scale of the critic's gradient into the encoder
     grad_lambda_warmup: int = 0  # iterations over which that scale rises linearly from 0 (0: none)
+    gan_lambda: float = 1.0  # transfer: λ1, weight of the code GAN on the encoder (0: the AE ablation)
+    classifier_lambda: float = 1.0  # transfer: λ2, weight of the classifier adversary on the encoder
+    classifier_learning_rate: float = 1e-4  # transfer: Adam (beta_1 adam_beta_1) of the code classifier
     noise_std: float = 0.05  # std of the Gaussian code noise in the autoencoder step
     noise_anneal: float = 0.9995  # noise std multiplied by this every noise_anneal_every iterations
     noise_anneal_every: int = 100  # iterations between noise annealing steps
@@ -117,7 +141,7 @@ class TrainConfig:
     num_eval_samples: int = 1000  # generated sentences scored in metrics.json
 
     def validate(self):
-        _require(self.trainer in ("arae", "ae"), "train.trainer", f"must be arae or ae, got {self.trainer!r}")
+        _require(self.trainer in TRAINERS, "train.trainer", f"must be one of {', '.join(TRAINERS)}, got {self.trainer!r}")
         for key in ("batch_size", "epochs", "critic_steps", "gan_rounds", "noise_anneal_every", "steps_per_execution"):
             _require(getattr(self, key) > 0, f"train.{key}", f"must be positive, got {getattr(self, key)}")
         _require(self.steps_per_epoch is None or self.steps_per_epoch > 0, "train.steps_per_epoch",
@@ -132,9 +156,9 @@ class TrainConfig:
         _require(self.lipschitz in ("gradient_penalty", "weight_clip"), "train.lipschitz",
                  f"must be gradient_penalty or weight_clip, got {self.lipschitz!r}")
         for key in ("ae_learning_rate", "adversary_learning_rate", "generator_learning_rate",
-                    "critic_learning_rate", "weight_clip", "ae_clipnorm"):
+                    "critic_learning_rate", "classifier_learning_rate", "weight_clip", "ae_clipnorm"):
             _require(getattr(self, key) > 0, f"train.{key}", "must be positive")
-        for key in ("gp_lambda", "grad_lambda", "grad_lambda_warmup", "noise_std", "num_samples_per_epoch",
+        for key in ("gp_lambda", "grad_lambda", "gan_lambda", "classifier_lambda", "grad_lambda_warmup", "noise_std", "num_samples_per_epoch",
                     "num_eval_samples"):
             _require(getattr(self, key) >= 0, f"train.{key}", "must be non-negative")
         _require(0 < self.noise_anneal <= 1, "train.noise_anneal", "must be in (0, 1]")
@@ -183,4 +207,9 @@ class Config:
                  "auto is measured on each machine; under multi_worker choose one policy for every worker")
         _require(self.runtime.strategy != "tpu" or self.train.jit_compile is not False, "train.jit_compile",
                  "cannot be false under runtime.strategy: tpu (TPUs run XLA only)")
+        labelled = self.data.grammar_attribute or self.data.source == "tfds_yelp" or (
+            self.data.train_labels and self.data.valid_labels)
+        _require(self.train.trainer != "transfer" or labelled, "train.trainer",
+                 "transfer needs labelled data: data.grammar_attribute, data.source: tfds_yelp, or "
+                 "data.train_labels and data.valid_labels")
         return self

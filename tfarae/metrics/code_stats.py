@@ -159,3 +159,26 @@ class CodeStatistics(keras.callbacks.Callback):
             os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
             with open(self.path, "a", encoding="utf-8") as f:
                 f.write(json.dumps({"epoch": epoch + 1, **stats}) + "\n")
+
+
+def code_curves(run_dir):
+    """Returns code-statistic curves `{key: [(epoch, value)]}` (1-based epochs) from a run directory's logs.
+
+    Sources, later ones overriding: the TensorBoard scalars `epoch_<key>` in `RUN/logs/train`,
+    then `RUN/code_stats.jsonl` if a `CodeStatistics` callback wrote one.
+    """
+    from tfarae.metrics.plots import CODE_PANELS
+    from tfarae.metrics.tensorboard import read_scalars
+
+    keys = [key for lines in CODE_PANELS.values() for key in lines.values()]
+    scalars = read_scalars(os.path.join(run_dir, "logs", "train"))
+    curves = {key: [(step + 1, value) for step, value in scalars.get(f"epoch_{key}", [])] for key in keys}
+    path = os.path.join(run_dir, "code_stats.jsonl")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+        for key in keys:
+            points = {r["epoch"]: r[key] for r in rows if key in r and r[key] is not None}
+            if points:
+                curves[key] = sorted({**dict(curves[key]), **points}.items())
+    return {key: points for key, points in curves.items() if points}

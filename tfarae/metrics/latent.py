@@ -133,3 +133,19 @@ def vector_arithmetic(trainer, tokenizer, attributes, num_samples=10000, num_tra
 def contains_word(word):
     """Returns the predicate "the sentence contains the word `word`"."""
     return lambda sentence: word in sentence.split()
+
+
+def arithmetic_attributes(data_config):
+    """Returns the vector-arithmetic attributes `{name: sentence → bool}` of a corpus: the grammar's
+    attributes on the embedded corpus, else "contains <word>" for the thesis's words (walking, man,
+    two, dog, standing, several)."""
+    if data_config.source == "grammar":
+        from tfarae.data.grammar import sentence_attributes
+
+        return {
+            "plural": lambda s: sentence_attributes(s)["number"] == "plural",
+            "positive": lambda s: sentence_attributes(s)["sentiment"] == "positive",
+            "animals": lambda s: "animals" in sentence_attributes(s)["topics"],
+            "contains_the": contains_word("the"),
+        }
+    return {w: contains_word(w) for w in ("walking", "man", "two", "dog", "standing", "several")}

@@ -2,7 +2,7 @@
 
 REPORT_KEYS = {
     "run_dir": "the evaluated run directory",
-    "trainer": "train.trainer of the run (arae | ae)",
+    "trainer": "train.trainer of the run (arae | ae | transfer)",
     "iteration": "training iterations of the evaluated checkpoint",
     "suites": "the suites that ran",
     "num_samples": "generated sentences scored (greedy decoding of trainer.sample_codes; the AE baseline "
@@ -40,6 +40,17 @@ REPORT_KEYS = {
     "neighbour_cosine": "mean cosine similarity of codes of held-out sentence pairs within word edit distance 5",
     "neighbour_pairs": "pairs behind neighbour_cosine",
     "code_curve_epochs": "epochs found in the training logs for the code_stats.png curves",
+    "transfer_sentences": "held-out sentences transferred to the next class ((label + 1) mod K)",
+    "transfer_classifier": "recipe of the attribute classifier (tfarae.metrics.attribute_classifier)",
+    "classifier_accuracy": "the attribute classifier's accuracy on the held-out real sentences",
+    "transfer_accuracy": "share of transfers the attribute classifier assigns to the target class",
+    "transfer_self_bleu": "sacrebleu corpus BLEU of the transfers against their sources (content kept)",
+    "transfer_reference_bleu": "BLEU of the transfers against the --references files",
+    "transfer_forward_ppl": "perplexity of the transfers under the forward LM",
+    "transfer_reverse_ppl": "perplexity of held-out real text under an LM trained on the transfers",
+    "transfer_target_fraction": "embedded grammar: share of transfers that carry exactly the target class",
+    "transfer_grammatical_fraction": "embedded grammar: share of transfers the grammar derives",
+    "transfer_content_kept": "embedded grammar: share of the sources' attribute-neutral content words kept",
 }
 
 
@@ -91,6 +102,9 @@ def markdown_report(report, details):
                   "| k | original | corrupted input | decoded |", "|---|---|---|---|"]
         lines += [f"| {r['k']} | {_md(r['original'])} | {_md(r['corrupted'])} | {_md(r['decoded'])} |"
                   for r in details["swap_examples"]]
+    if "transfer_examples" in details:
+        lines += ["", "## Transfers (first 20)", "", "| source | to | transfer |", "|---|---|---|"]
+        lines += [f"| {_md(source)} | {target} | {_md(output)} |" for source, target, output in details["transfer_examples"]]
     if "code_curves" in details:
         lines += ["", "## Code statistics over training", "", "![code statistics](code_stats.png)", ""]
         for key, points in details["code_curves"].items():
@@ -99,7 +113,8 @@ def markdown_report(report, details):
 
 
 SUMMARY_KEYS = ("forward_ppl", "reverse_ppl", "real_ppl", "distinct_fraction", "distinct_2", "valid_fraction",
-                "reconstruction_bleu", "swap_nll", "code_norm_real", "code_norm_generated")
+                "reconstruction_bleu", "swap_nll", "code_norm_real", "code_norm_generated", "transfer_accuracy",
+                "transfer_self_bleu", "transfer_content_kept")
 
 
 def summary_table(report):

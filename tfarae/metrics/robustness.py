@@ -6,6 +6,8 @@ reference). The corrupted copy is encoded, and the *original* sentence is scored
 the decoder from that code. At k = 0 this is exactly the reconstruction NLL.
 """
 
+import os
+
 import numpy as np
 import tensorflow as tf
 
@@ -84,3 +86,30 @@ def swap_examples(trainer, tokenizer, token_ids, corrupted_by_k, num=3):
     originals, corrupted = strings(token_ids), strings(corrupted)
     return [{"k": i // len(token_ids), "original": originals[i % len(token_ids)], "corrupted": corrupted[i],
              "decoded": decoded[i]} for i in range(len(corrupted))]
+
+
+NO_SWAP_SENTENCES = "no held-out sentence has two or more words"
+
+
+def robustness_suite(trainer, tokenizer, valid, eval_dir, max_eval_sentences=2000, seed=0, title=""):
+    """The robustness suite of `python -m tfarae.evaluate`: NLL of originals decoded from k-swapped copies, k = 0..4.
+
+    Args:
+        valid: the held-out split (`tfarae.evaluate._Split`); its first `max_eval_sentences` are used.
+        eval_dir: where `swap_nll.png` goes.
+
+    Returns:
+        `(figures, details)`. With no held-out sentence of two or more words there is nothing to
+        score: `swap_nll` and `swap_nll_per_token` are None, `swap_note` says why, and no examples
+        or plot are made.
+    """
+    from tfarae.metrics.plots import plot_swap_nll
+
+    ids = valid.token_ids[:max_eval_sentences]
+    result = swap_robustness(trainer, ids, max_swaps=4, seed=seed)
+    figures = {"swap_nll": result["per_sentence"], "swap_nll_per_token": result["per_token"],
+               "swap_sentences": result["num_sentences"]}
+    if not result["num_sentences"]:
+        return {**figures, "swap_note": NO_SWAP_SENTENCES}, {}
+    plot_swap_nll(result["per_sentence"], os.path.join(eval_dir, "swap_nll.png"), title=title)
+    return figures, {"swap_examples": swap_examples(trainer, tokenizer, ids, result["corrupted"])}

@@ -1,7 +1,12 @@
-"""Model components: encoder, decoder, generator, critic."""
+"""Model components: text encoder and decoder, generator, critic, the class-conditional decoder and code
+classifier, and the image encoders and Bernoulli decoders (`image_encoder`, `image_decoder`)."""
 
+from tfarae.models.conditional import CodeClassifier, ConditionalDecoder
 from tfarae.models.decoder import Decoder
 from tfarae.models.encoder import Encoder
+from tfarae.models.image_decoder import ConvImageDecoder, MLPImageDecoder, bernoulli_nll
+from tfarae.models.image_encoder import ConvImageEncoder, MLPImageEncoder
 from tfarae.models.mlp import Critic, Generator
 
-__all__ = ["Critic", "Decoder", "Encoder", "Generator"]
+__all__ = ["CodeClassifier", "ConditionalDecoder", "ConvImageDecoder", "ConvImageEncoder", "Critic", "Decoder", "Encoder",
+           "Generator", "MLPImageDecoder", "MLPImageEncoder", "bernoulli_nll"]

@@ -22,6 +22,9 @@ class Decoder(keras.Model):
         output_dtype: dtype policy of the output (softmax) layer, the largest matrix product:
             `float32`, or `mixed_bfloat16` (bfloat16 products, float32 weights; about 3x faster
             on CPUs with AVX512-BF16 and on recent GPUs). `logits()` always returns float32.
+        output_layer: a `keras.layers.Dense(V)` to share with other decoders (the per-class
+            decoders of `tfarae.models.ConditionalDecoder`); not part of `get_config`: whoever
+            shares it rebuilds the sharing. None: the decoder makes its own.
         **kwargs: `keras.Model` arguments; `dtype` (a dtype policy) is also the embedding's and
             the LSTM's (not the output layer's: that is `output_dtype`).
 
@@ -30,7 +33,7 @@ class Decoder(keras.Model):
     """
 
     def __init__(self, vocab_size, embedding_dim, hidden_dim, code_dim, init_scale=0.1, output_dtype="float32",
-                 **kwargs):
+                 output_layer=None, **kwargs):
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
         self.embedding_dim = embedding_dim
@@ -44,14 +47,15 @@ class Decoder(keras.Model):
             vocab_size, embedding_dim, embeddings_initializer=keras.initializers.RandomUniform(-init_scale, init_scale),
             dtype=self.dtype_policy)
         self.lstm = ProjectedLSTM(hidden_dim, embedding_dim + code_dim, init_scale=init_scale, dtype=self.dtype_policy)
-        self.output_layer = keras.layers.Dense(
+        self.output_layer = output_layer or keras.layers.Dense(
             vocab_size, kernel_initializer=keras.initializers.RandomUniform(-init_scale, init_scale),
             bias_initializer="zeros", dtype=output_dtype)
 
     def build(self, input_shape):
         ids_shape, codes_shape = input_shape
         self.embedding.build(ids_shape)
-        self.output_layer.build((None, self.hidden_dim))
+        if not self.output_layer.built:
+            self.output_layer.build((None, self.hidden_dim))
 
     def code_projection(self, codes):
         """Returns the code's (and bias's) share of every step's LSTM input projection, `[B, 4H]`."""
