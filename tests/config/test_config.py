@@ -4,7 +4,7 @@ import pytest
 
 from tfarae.config import ConfigError, config_from_dict, load_config
 
-PRESETS = ["tiny", "arae_default", "arae_snli", "arae_snli_dev", "arae_yelp"]
+PRESETS = ["tiny", "arae_default", "arae_snli", "arae_snli_dev", "arae_yelp", "grammar_sentiment_transfer"]
 
 
 @pytest.mark.parametrize("values, key", [
@@ -27,6 +27,11 @@ PRESETS = ["tiny", "arae_default", "arae_snli", "arae_snli_dev", "arae_yelp"]
     ({"runtime": {"strategy": "parameter_server"}}, "runtime.strategy"),
     ({"runtime": {"devices": ["/gpu:0"]}}, "runtime.devices"),
     ({"runtime": {"logical_cpus": -1}}, "runtime.logical_cpus"),
+    ({"train": {"trainer": "transfer"}}, "train.trainer"),  # the corpus has no labels
+    ({"data": {"grammar_attribute": "colour"}}, "data.grammar_attribute"),
+    ({"data": {"source": "tfds_snli", "grammar_attribute": "topic"}}, "data.grammar_attribute"),
+    ({"model": {"conditioning": "film"}}, "model.conditioning"),
+    ({"train": {"classifier_lambda": -1}}, "train.classifier_lambda"),
 ])
 def test_config_errors_name_the_key(values, key):
     with pytest.raises(ConfigError) as error:

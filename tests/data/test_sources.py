@@ -1,3 +1,4 @@
+import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from tfarae.config import DataConfig
@@ -34,3 +35,17 @@ def test_tfds_snli_uses_premises_and_hypotheses():
 
 def test_tf_text_backend_splits_punctuation():
     assert split_words(["Hello, world!"], backend="tf_text").to_list() == [[b"hello", b",", b"world", b"!"]]
+
+
+def test_tfds_yelp_splits_reviews_into_labelled_sentences():
+    reviews = {"text": [b"Great food. Loved it!\\n\\nWould come again? yes", b"Cold soup.  Rude staff"],
+               "label": [1, 0]}
+
+    def as_dataset(self, split, **kwargs):
+        return tf.data.Dataset.from_tensor_slices(reviews)
+
+    with tfds.testing.mock_data(as_dataset_fn=as_dataset):
+        corpus = load_corpus(DataConfig(source="tfds_yelp"))
+    assert corpus.train == ["Great food.", "Loved it!", "Would come again?", "yes", "Cold soup.", "Rude staff"]
+    assert corpus.train_labels == [1, 1, 1, 1, 0, 0] and corpus.valid_labels == corpus.train_labels
+    assert corpus.label_names == ("negative", "positive")

@@ -98,7 +98,8 @@ def _read_corpus(data_config):
         valid, valid_labels = read_lines(data_config.valid_files, data_config.valid_labels)
         return Corpus(train, valid, train_labels, valid_labels, label_names=label_names(data_config))
     if data_config.source == "tfds_yelp":
-        return Corpus(*yelp_sentences("train"), *yelp_sentences("test"), label_names=YELP_LABEL_NAMES)
+        (train, train_labels), (valid, valid_labels) = yelp_sentences("train"), yelp_sentences("test")
+        return Corpus(train, valid, train_labels, valid_labels, label_names=YELP_LABEL_NAMES)
     return Corpus(train=snli_sentences("train"), valid=snli_sentences("validation"))
 
 
