@@ -203,8 +203,9 @@ def _fit_and_evaluate(trainer, strategy, config, train_ds, valid_ds, callbacks, 
             distributed_loop.fit(trainer, strategy, train_ds, epochs, callbacks, valid_ds, steps,
                                  verbose=1 if verbose == "auto" else verbose)
             return distributed_loop.evaluate(trainer, strategy, valid_ds)
-    trainer.fit(train_ds, validation_data=valid_ds, epochs=epochs, shuffle=False,  # tf.data shuffles
-                steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)
+    # With a step cap Keras reads on across epochs from one iterator: the data repeats, as in the loop.
+    trainer.fit(train_ds.repeat() if steps else train_ds, validation_data=valid_ds, epochs=epochs,
+                shuffle=False, steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)  # tf.data shuffles
     return trainer.evaluate(valid_ds, verbose=0, return_dict=True)
 
 

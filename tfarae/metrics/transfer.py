@@ -3,6 +3,7 @@
 import sacrebleu
 
 from tfarae.data import attributes, grammar
+from tfarae.metrics.reconstruction import corpus_bleu
 
 
 def grammar_transfer_scores(attribute, sources, outputs, targets):
@@ -38,10 +39,11 @@ def grammar_transfer_scores(attribute, sources, outputs, targets):
 
 
 def self_bleu(sources, outputs):
-    """Returns corpus BLEU (sacrebleu, 0-100) of `outputs` against their own `sources`: how much content stays."""
-    return sacrebleu.corpus_bleu(outputs, [sources]).score
+    """Returns corpus BLEU (0-100, as `reconstruction.corpus_bleu`) of `outputs` against their own `sources`."""
+    return corpus_bleu(outputs, sources)
 
 
 def reference_bleu(outputs, references):
-    """Returns corpus BLEU (0-100) of `outputs` against human references: a list of lists aligned with `outputs`."""
-    return sacrebleu.corpus_bleu(outputs, references).score
+    """Returns corpus BLEU (0-100) of `outputs` against human references: one list per reference file, aligned
+    with `outputs`; whitespace-tokenized text, so sacrebleu's tokenizer is off as in `corpus_bleu`."""
+    return float(sacrebleu.corpus_bleu(list(outputs), [list(r) for r in references], tokenize="none").score)
