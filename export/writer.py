@@ -182,7 +182,7 @@ def export_run(run_dir, output, name=None, version=None, limits=None):
     name = name or os.path.basename(os.path.normpath(os.path.abspath(run_dir)))
     if not name or name.startswith(".") or os.sep in name:
         raise ExportError(f"--name: {name!r} is not a usable model name")
-    model_dir = os.path.join(output, name)
+    model_dir = os.path.join(os.path.abspath(output), name)  # absolute: the verifying process runs elsewhere
     if version is None:
         version = next_version(model_dir)
     elif version <= 0:

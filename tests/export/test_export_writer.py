@@ -117,3 +117,12 @@ def test_cli_end_to_end_writes_the_next_version(tiny_run_dir, export_root, expor
     assert "reconstruct: sentences [2]" in done.stdout
     assert os.path.exists(os.path.join(second, "saved_model.pb"))
     assert os.path.exists(os.path.join(exported.path, "saved_model.pb"))  # version 1 untouched
+
+
+def test_a_relative_output_directory_is_verified_where_it_was_written(tiny_run_dir, tmp_path, monkeypatch):
+    from tfarae.export import export_run
+
+    monkeypatch.chdir(tmp_path)  # the verifying process starts elsewhere: the path must not stay relative
+    result = export_run(tiny_run_dir, "models", name="tiny")
+    assert result.path == str(tmp_path / "models" / "tiny" / "1")
+    assert os.path.exists(os.path.join(result.path, "saved_model.pb"))
