@@ -1,27 +1,16 @@
 """The benchmark scripts' building blocks (the scripts themselves run for minutes)."""
 
-import importlib.util
-import os
-
 import numpy as np
 import pytest
+from benchmark_scripts import load_benchmark
 
 from tfarae.data.tokenizer import EOS_ID, PAD_ID
-
-BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
-
-
-def _module(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(BENCHMARKS, f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_synthetic_corpus_holds_full_length_sentences_that_the_pipeline_accepts():
     from tfarae.data.pipeline import train_dataset
 
-    throughput = _module("train_throughput")
+    throughput = load_benchmark("train_throughput")
     encoded = throughput.synthetic_corpus(32, 15, "full")
     assert encoded.token_ids.shape == (32, 16) and len(encoded.sentences) == 32
     assert np.all(encoded.token_ids[:, 15] == EOS_ID) and not np.any(encoded.token_ids[:, :15] == PAD_ID)
@@ -30,7 +19,7 @@ def test_synthetic_corpus_holds_full_length_sentences_that_the_pipeline_accepts(
 
 
 def test_cpu_description_names_the_model_and_the_flags_that_matter(tmp_path):
-    throughput = _module("train_throughput")
+    throughput = load_benchmark("train_throughput")
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nmodel name\t: Intel(R) Xeon(R) CPU @ 2.00GHz\n"
                        "flags\t\t: fpu sse avx512f avx512_bf16 amx_bf16 amx_tile\n"
@@ -42,7 +31,7 @@ def test_cpu_description_names_the_model_and_the_flags_that_matter(tmp_path):
 
 
 def test_last_figure_reads_the_last_line_of_its_key():
-    throughput = _module("train_throughput")
+    throughput = load_benchmark("train_throughput")
     output = "pair sentences_per_second=1\nreference_sentences_per_second=85.5\nsentences_per_second=148.25\n"
     assert throughput.last_figure(output, "sentences_per_second") == 148.25
     assert throughput.last_figure(output, "reference_sentences_per_second") == 85.5

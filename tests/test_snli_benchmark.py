@@ -1,25 +1,20 @@
 """benchmarks/snli_generation.py: what --out already holds is reused only if these arguments produced it (no training)."""
 
 import dataclasses
-import importlib.util
 import json
 import os
 
 import pytest
+from benchmark_scripts import load_benchmark
 
 from tfarae.config import save_config
 from tfarae.metrics.lm import recipe
-
-SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "snli_generation.py")
 
 
 @pytest.fixture(scope="module")
 def benchmark():
     """Returns the benchmark script as a module."""
-    spec = importlib.util.spec_from_file_location("snli_generation", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("snli_generation")
 
 
 @pytest.fixture

@@ -1,20 +1,15 @@
 """benchmarks/yelp_transfer.py end to end on a small stand-in for ../shared/data/yelp (one system, --quick)."""
 
-import importlib.util
 import json
 import os
 
 import pytest
-
-SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "yelp_transfer.py")
+from benchmark_scripts import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def benchmark():
-    spec = importlib.util.spec_from_file_location("yelp_transfer", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("yelp_transfer")
 
 
 def test_quick_benchmark_scores_a_system_and_prints_the_paper_rows(benchmark, tmp_path, capsys):
