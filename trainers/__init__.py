@@ -2,6 +2,9 @@
 
 from tfarae.trainers.arae import ARAETrainer
 from tfarae.trainers.base import AutoencoderTrainer
+from tfarae.trainers.dae import DenoisingTrainer
 from tfarae.trainers.transfer import TransferTrainer
+from tfarae.trainers.vae import VAETrainer
+from tfarae.trainers.wae import WAETrainer
 
-__all__ = ["ARAETrainer", "AutoencoderTrainer", "TransferTrainer"]
+__all__ = ["ARAETrainer", "AutoencoderTrainer", "DenoisingTrainer", "TransferTrainer", "VAETrainer", "WAETrainer"]

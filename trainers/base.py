@@ -234,24 +234,37 @@ class AutoencoderTrainer(keras.Model):
         self.reconstruction_loss_tracker.update_state(token_losses, sample_weight=mask)
         self.reconstruction_accuracy_tracker.update_state(correct, sample_weight=mask)
 
+    def _training_codes(self, token_ids):
+        """Returns what the autoencoder step reconstructs `token_ids [B, T]` from, the encoder in training mode.
+
+        Here the codes plus the annealed Gaussian code noise and no penalty; the family's
+        regularizers (`tfarae.trainers.dae`, `vae`, `wae`) override it.
+
+        Returns:
+            `(codes [B, C], decoded [B, C], penalty)`: the encoder's codes (returned by the step),
+            the codes the decoder reconstructs from, and a float32 loss term added to the
+            reconstruction loss (a replica's share of it, as that loss is).
+        """
+        noise_std = self.current_noise_std()
+        codes = self.encoder(token_ids, training=True)
+        noise = replica_rows(lambda rows: keras.random.normal((rows, self.encoder.code_dim), seed=self.seed_generator),
+                             ops.shape(codes)[0])
+        self.noise_std_tracker.update_state(noise_std)
+        return codes, codes + noise_std * noise, 0.0
+
     def _autoencoder_step(self, token_ids, decoder=None):
-        """Reconstruction update of encoder + decoder on noisy codes; returns the clean codes `[B, C]`.
+        """Reconstruction update of encoder + decoder from `_training_codes`; returns the clean codes `[B, C]`.
 
         `decoder`: as in `reconstruction`; only its variables (and the encoder's) are updated.
         """
         decoder = decoder or self.decoder
-        noise_std = self.current_noise_std()
         variables = self.encoder.trainable_variables + decoder.trainable_variables
         with tf.GradientTape() as tape:
-            codes = self.encoder(token_ids, training=True)
-            noise = replica_rows(lambda rows: keras.random.normal((rows, self.encoder.code_dim), seed=self.seed_generator),
-                                 ops.shape(codes)[0])
-            noisy = codes + noise_std * noise
-            loss, token_losses, correct, mask = self.reconstruction(token_ids, noisy, training=True, decoder=decoder)
-            scaled_loss = self.ae_optimizer.scale_loss(loss)  # the loss itself without loss scaling
+            codes, decoded, penalty = self._training_codes(token_ids)
+            loss, token_losses, correct, mask = self.reconstruction(token_ids, decoded, training=True, decoder=decoder)
+            scaled_loss = self.ae_optimizer.scale_loss(loss + penalty)  # the loss itself without loss scaling
         apply_gradients(self.ae_optimizer, tape.gradient(scaled_loss, variables), variables, self.ae_clipnorm)
         self._track_reconstruction(token_losses, correct, mask)
-        self.noise_std_tracker.update_state(noise_std)
         return codes
 
     def train_step(self, data):

@@ -6,9 +6,25 @@ from tfarae.data.sources import label_names
 from tfarae.models import CodeClassifier, ConditionalDecoder, Critic, Decoder, Encoder, Generator
 from tfarae.trainers.arae import ARAETrainer
 from tfarae.trainers.base import AutoencoderTrainer
+from tfarae.trainers.dae import DenoisingTrainer
 from tfarae.trainers.transfer import TransferTrainer
+from tfarae.trainers.vae import VAETrainer
+from tfarae.trainers.wae import WAETrainer
 
 OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}  # by `train.*_optimizer` name
+FAMILY = {"dae": DenoisingTrainer, "vae": VAETrainer, "wae_mmd": WAETrainer}  # regularized AEs, by `train.trainer`
+
+
+def family_arguments(train):
+    """Returns the regularizer's constructor arguments of the `FAMILY` trainer `train.trainer` names."""
+    if train.trainer == "dae":
+        return dict(word_dropout=train.dae_word_dropout, word_blank=train.dae_word_blank,
+                    word_substitute=train.dae_word_substitute, shuffle_k=train.dae_shuffle_k)
+    if train.trainer == "vae":
+        return dict(kl_weight=train.kl_weight, kl_schedule=train.kl_schedule, kl_anneal_steps=train.kl_anneal_steps,
+                    kl_cycle_steps=train.kl_cycle_steps, free_bits=train.free_bits,
+                    word_dropout=train.decoder_word_dropout)
+    return dict(mmd_lambda=train.mmd_lambda, mmd_scales=train.mmd_scales)
 
 
 def make_trainer(config, vocab_size, sequence_length):
@@ -28,8 +44,9 @@ def make_trainer(config, vocab_size, sequence_length):
     if dtype == "auto":
         raise ValueError("runtime.precision: auto must be resolved first (tfarae.run.run measures it)")
     keras.utils.set_random_seed(train.seed)
-    encoder = Encoder(vocab_size, model.embedding_dim, model.hidden_dim, init_scale=model.init_scale, name="encoder",
-                      dtype=dtype)
+    family = FAMILY.get(train.trainer)
+    encoder = Encoder(vocab_size, model.embedding_dim, model.hidden_dim, init_scale=model.init_scale,
+                      head=family.encoder_head if family else "unit_sphere", name="encoder", dtype=dtype)
     decoding = dict(init_scale=model.init_scale, output_dtype=model.output_dtype, name="decoder", dtype=dtype)
     num_classes = len(label_names(config.data)) if train.trainer == "transfer" else 0
     if num_classes:
@@ -42,6 +59,8 @@ def make_trainer(config, vocab_size, sequence_length):
                   noise_anneal_every=train.noise_anneal_every, ae_clipnorm=train.ae_clipnorm, seed=train.seed)
     if train.trainer == "ae":
         trainer = AutoencoderTrainer(encoder, decoder, **common)
+    elif family:
+        trainer = family(encoder, decoder, **family_arguments(train), **common)
     else:
         generator = Generator(model.z_dim, model.generator_hidden, model.hidden_dim, tanh=model.generator_tanh,
                               name="generator", dtype=dtype)

@@ -4,7 +4,8 @@ import pytest
 
 from tfarae.config import ConfigError, config_from_dict, load_config
 
-PRESETS = ["tiny", "arae_default", "arae_snli", "arae_snli_dev", "arae_yelp", "grammar_sentiment_transfer"]
+PRESETS = ["tiny", "arae_default", "arae_snli", "arae_snli_dev", "arae_yelp", "grammar_sentiment_transfer",
+           "dae_default", "vae_default", "wae_default"]
 
 
 @pytest.mark.parametrize("values, key", [
@@ -32,6 +33,21 @@ PRESETS = ["tiny", "arae_default", "arae_snli", "arae_snli_dev", "arae_yelp", "g
     ({"data": {"source": "tfds_snli", "grammar_attribute": "topic"}}, "data.grammar_attribute"),
     ({"model": {"conditioning": "film"}}, "model.conditioning"),
     ({"train": {"classifier_lambda": -1}}, "train.classifier_lambda"),
+    ({"train": {"trainer": "beta_vae"}}, "train.trainer"),
+    ({"train": {"dae_word_dropout": 1.5}}, "train.dae_word_dropout"),
+    ({"train": {"dae_word_blank": -0.1}}, "train.dae_word_blank"),
+    ({"train": {"dae_word_substitute": 2}}, "train.dae_word_substitute"),
+    ({"train": {"dae_shuffle_k": -1}}, "train.dae_shuffle_k"),
+    ({"train": {"dae_shuffle_k": 1.5}}, "train.dae_shuffle_k"),
+    ({"train": {"kl_schedule": "sigmoid"}}, "train.kl_schedule"),
+    ({"train": {"kl_weight": -1}}, "train.kl_weight"),
+    ({"train": {"kl_anneal_steps": 0}}, "train.kl_anneal_steps"),
+    ({"train": {"kl_anneal_steps": 500, "kl_cycle_steps": 400}}, "train.kl_cycle_steps"),
+    ({"train": {"free_bits": -0.5}}, "train.free_bits"),
+    ({"train": {"decoder_word_dropout": 1.01}}, "train.decoder_word_dropout"),
+    ({"train": {"mmd_lambda": -1}}, "train.mmd_lambda"),
+    ({"train": {"mmd_scales": []}}, "train.mmd_scales"),
+    ({"train": {"mmd_scales": [1.0, 0]}}, "train.mmd_scales"),
 ])
 def test_config_errors_name_the_key(values, key):
     with pytest.raises(ConfigError) as error:
@@ -81,3 +97,13 @@ def test_critic_batchnorm_is_off_by_default_and_on_in_the_reference_presets(monk
     assert config_from_dict({}).model.critic_batchnorm is False
     if os.path.isdir("../shared/data"):
         assert load_config("arae_snli").model.critic_batchnorm is True
+
+
+@pytest.mark.parametrize("preset, trainer",
+                         [("dae_default", "dae"), ("vae_default", "vae"), ("wae_default", "wae_mmd")])
+def test_family_presets_train_their_regularizer_at_arae_defaults_size(preset, trainer):
+    config, reference = load_config(preset), load_config("arae_default")
+    assert config.train.trainer == trainer
+    assert config.data == reference.data and config.train.batch_size == reference.train.batch_size
+    assert (config.model.embedding_dim, config.model.hidden_dim) == (reference.model.embedding_dim,
+                                                                     reference.model.hidden_dim)

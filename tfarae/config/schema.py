@@ -101,12 +101,14 @@ class ModelConfig:
                  f"must be float32 or mixed_bfloat16, got {self.output_dtype!r}")
 
 
-TRAINERS = ("arae", "ae", "transfer")
+TRAINERS = ("arae", "ae", "transfer", "dae", "vae", "wae_mmd")
+KL_SCHEDULES = ("constant", "linear", "logistic", "cyclical")  # of the VAE's KL weight (trainers/vae.py)
+MMD_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # the WAE code's multiples of the IMQ kernel constant
 
 
 @dataclasses.dataclass
 class TrainConfig:
-    trainer: str = "arae"  # arae | ae (the same model with the adversarial parts switched off) | transfer (needs labels)
+    trainer: str = "arae"  # arae | ae (the same model, adversarial parts off) | transfer (needs labels) | dae | vae | wae_mmd
     batch_size: int = 64  # global batch size (split across replicas under tf.distribute)
     epochs: int = 15  # passes over the training data (autoencoder batches)
     steps_per_epoch: Optional[int] = None  # cap on iterations per epoch (null: a full pass)
@@ -139,6 +141,18 @@ class TrainConfig:
     nan_policy: str = "stop"  # stop: raise with the last good checkpoint intact | rollback: reload it and go on
     num_samples_per_epoch: int = 20  # generated and reconstructed sentences written to samples/ each epoch
     num_eval_samples: int = 1000  # generated sentences scored in metrics.json
+    dae_word_dropout: float = 0.1  # dae: probability of removing each input word (Lample et al. 2018)
+    dae_word_blank: float = 0.0  # dae: probability of replacing each input word by <unk>
+    dae_word_substitute: float = 0.0  # dae: probability of replacing each input word by a random vocabulary word
+    dae_shuffle_k: int = 3  # dae: local shuffle, no input word moves more than k positions (0: none)
+    kl_weight: float = 1.0  # vae: β, the KL weight the schedule rises to (1: the ELBO)
+    kl_schedule: str = "constant"  # vae: constant | linear | logistic | cyclical (Fu et al. 2019)
+    kl_anneal_steps: int = 1000  # vae: iterations of the KL weight's ramp (of each cycle's ramp for cyclical)
+    kl_cycle_steps: int = 2000  # vae: iterations per cycle of the cyclical schedule (at least kl_anneal_steps)
+    free_bits: float = 0.0  # vae: KL floor per code dimension in nats (Kingma et al. 2016; 0: none)
+    decoder_word_dropout: float = 0.0  # vae: probability of replacing each decoder input word by <unk> (Bowman et al.)
+    mmd_lambda: float = 10.0  # wae_mmd: weight of the MMD to the prior N(0, I), against the per-token cross-entropy
+    mmd_scales: list[float] = dataclasses.field(default_factory=lambda: list(MMD_SCALES))  # wae_mmd: kernels 2·C·s
 
     def validate(self):
         _require(self.trainer in TRAINERS, "train.trainer", f"must be one of {', '.join(TRAINERS)}, got {self.trainer!r}")
@@ -164,6 +178,17 @@ class TrainConfig:
         _require(0 < self.noise_anneal <= 1, "train.noise_anneal", "must be in (0, 1]")
         _require(0 <= self.adam_beta_1 < 1, "train.adam_beta_1", "must be in [0, 1)")
         _require(self.nan_policy in ("stop", "rollback"), "train.nan_policy", "must be stop or rollback")
+        for key in ("dae_word_dropout", "dae_word_blank", "dae_word_substitute", "decoder_word_dropout"):
+            _require(0 <= getattr(self, key) <= 1, f"train.{key}", f"must be in [0, 1], got {getattr(self, key)}")
+        for key in ("dae_shuffle_k", "kl_weight", "free_bits", "mmd_lambda"):
+            _require(getattr(self, key) >= 0, f"train.{key}", f"must be non-negative, got {getattr(self, key)}")
+        _require(self.kl_schedule in KL_SCHEDULES, "train.kl_schedule",
+                 f"must be one of {', '.join(KL_SCHEDULES)}, got {self.kl_schedule!r}")
+        _require(self.kl_anneal_steps > 0, "train.kl_anneal_steps", f"must be positive, got {self.kl_anneal_steps}")
+        _require(self.kl_cycle_steps >= self.kl_anneal_steps, "train.kl_cycle_steps",
+                 f"must be at least kl_anneal_steps={self.kl_anneal_steps}, got {self.kl_cycle_steps}")
+        _require(self.mmd_scales and all(s > 0 for s in self.mmd_scales), "train.mmd_scales",
+                 "must list at least one positive scale")
 
 
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
