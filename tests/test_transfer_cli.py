@@ -52,6 +52,14 @@ def test_bad_arguments_get_one_line(transfer_run_dir, capsys, argv, message):
     assert capsys.readouterr().err.strip() == message
 
 
+def test_the_run_records_how_well_its_code_classifier_tells_the_classes(transfer_run_dir):
+    import json
+    import os
+
+    with open(os.path.join(transfer_run_dir, "metrics.json"), encoding="utf-8") as f:
+        assert 0.0 <= json.load(f)["classifier_accuracy"] <= 1.0
+
+
 def test_a_run_without_attributes_is_refused(tiny_run_dir, capsys):
     with pytest.raises(SystemExit):
         transfer.main(["--run-dir", tiny_run_dir, "--to", "positive"])

@@ -76,12 +76,14 @@ def final_metrics(trainer, tokenizer, config, train, evaluation, oracle=None):
     """Returns the figures of `metrics.json`.
 
     `evaluation` is the trainer's evaluation on the validation data (`{metric name: value}`).
-    Keys: `reconstruction_accuracy` (validation token accuracy, 0–1), `reconstruction_loss`, and
+    Keys: every figure of `evaluation` — `reconstruction_accuracy` (validation token accuracy,
+    0–1), `reconstruction_loss`, and the trainer's own (`kl` and `active_units` of the VAE,
+    `classifier_accuracy` of the transfer trainer's code classifier) — and
     for `config.train.num_eval_samples` generated sentences `distinct_fraction`, `novel_fraction`
     (vs. the training set), `mean_length`, `distinct_1`, `distinct_2`, plus `valid_fraction` when
     the corpus has an oracle. Samples come from the trainer as it is (its sampling fit included).
     """
-    metrics = {k: float(evaluation[k]) for k in ("reconstruction_accuracy", "reconstruction_loss")}
+    metrics = {k: float(v) for k, v in evaluation.items()}
     if config.train.num_eval_samples:
         samples = generate_sentences(trainer, tokenizer, config.train.num_eval_samples, seed=config.train.seed)
         metrics.update(sample_statistics(samples, sentences_as_seen(tokenizer, train.token_ids), oracle))

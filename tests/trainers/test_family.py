@@ -288,5 +288,6 @@ def test_a_tiny_run_writes_metrics_and_exports(tmp_path, name):
     with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as f:
         assert json.load(f) == metrics
     assert metrics["iterations"] == 2 and metrics["num_samples"] == 8
+    assert ("active_units" in metrics and "kl" in metrics) == (name == "vae")  # the trainer's own figures
     result = export_run(run_dir, str(tmp_path / "models"), name=name)  # calls every signature in a fresh process
     assert result.signatures["encode"]["codes"] == [2, 8] and result.signatures["generate"]["codes"] == [2, 8]
