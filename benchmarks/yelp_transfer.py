@@ -101,23 +101,6 @@ def system_config(args, gan_lambda, train_files, score_files):
     return load_config(args.config, overrides + args.overrides)
 
 
-def train_system(config, run_dir):
-    """Trains `config` into `run_dir` unless a finished run of the same config is there; returns minutes spent."""
-    import dataclasses
-
-    from tfarae.config import load_config
-    from tfarae.run import CONFIG_FILE, METRICS_FILE, run
-
-    if os.path.exists(os.path.join(run_dir, CONFIG_FILE)):
-        if dataclasses.asdict(load_config(os.path.join(run_dir, CONFIG_FILE))) != dataclasses.asdict(config):
-            sys.exit(f"error: {run_dir} holds a run of another config; choose another --out")
-        if os.path.exists(os.path.join(run_dir, METRICS_FILE)):
-            return None
-    start = time.time()
-    run(config, run_dir, resume=os.path.exists(os.path.join(run_dir, CONFIG_FILE)), verbose=2)
-    return (time.time() - start) / 60
-
-
 def shared_scorers(args, config, out):
     """Trains (or reuses) the real-text LM and the attribute classifier; returns `(lm_dir, classifier_dir)`."""
     from tfarae.data.sources import load_corpus
@@ -146,7 +129,9 @@ def table(rows):
 
 def main(argv=None):
     args = parse_args(argv)
+    from tfarae.config import ConfigError
     from tfarae.evaluate import evaluate
+    from tfarae.run import train_or_reuse
 
     out = args.out or os.path.join("runs", f"yelp_transfer-{time.strftime('%Y%m%d-%H%M%S')}")
     train_files, score_files = write_subsets(args, os.path.join(out, "data"))
@@ -155,7 +140,10 @@ def main(argv=None):
     rows = []
     for name, config in configs.items():
         run_dir = os.path.join(out, name)
-        minutes = train_system(config, run_dir)
+        try:
+            minutes = train_or_reuse(config, run_dir, verbose=2)
+        except ConfigError as error:
+            sys.exit(f"error: {error}; choose another --out")
         shutil.copytree(classifier_dir, os.path.join(run_dir, "eval", "attribute_classifier"), dirs_exist_ok=True)
         report = evaluate(run_dir, ("transfer",), reference_lm=lm_dir, max_eval_sentences=2 * args.score_sentences)
         rows.append((name, report, minutes))

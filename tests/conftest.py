@@ -56,3 +56,29 @@ def transfer_run_dir(tmp_path_factory):
                  "train.steps_per_epoch=4"]
     run(load_config("tiny", overrides), run_dir, verbose=0)
     return run_dir
+
+
+def _write_pairs(prefix, count, seed):
+    """Writes `count` same/different grammar pairs to `prefix.{premise,hypothesis,label}`."""
+    import random
+
+    from tfarae.data import grammar
+
+    rng = random.Random(seed)
+    sentences = grammar.generate(2 * count, seed=seed)
+    rows = []
+    for i in range(count):
+        same = rng.random() < 0.5
+        rows.append((sentences[i], sentences[i] if same else sentences[count + i], "same" if same else "different"))
+    for part, column in zip(("premise", "hypothesis", "label"), zip(*rows)):
+        (prefix.parent / f"{prefix.name}.{part}").write_text("\n".join(column) + "\n")
+
+
+@pytest.fixture(scope="session")
+def pairs_dir(tmp_path_factory):
+    """Returns a directory of sentence pairs, `dev.*` (400) and `test.*` (200), labelled `same` when the
+    hypothesis repeats the premise and `different` otherwise (embedded-grammar sentences; read-only)."""
+    folder = tmp_path_factory.mktemp("pairs")
+    _write_pairs(folder / "dev", 400, seed=11)
+    _write_pairs(folder / "test", 200, seed=12)
+    return folder

@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import warnings
 
 import keras
@@ -294,6 +295,26 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
         if not chief:
             shutil.rmtree(out_dir, ignore_errors=True)
     return metrics
+
+
+def train_or_reuse(config, run_dir, verbose="auto"):
+    """Trains `config` into `run_dir`, resuming an interrupted run of it and keeping a finished one.
+
+    Returns:
+        Minutes spent training, or None when `run_dir` already held the finished run.
+
+    Raises:
+        ConfigError: `run_dir` holds a run of another config.
+    """
+    saved = os.path.join(run_dir, CONFIG_FILE)
+    if os.path.exists(saved):
+        if dataclasses.asdict(load_config(saved)) != dataclasses.asdict(config):
+            raise ConfigError(f"{run_dir} holds a run of another config")
+        if os.path.exists(os.path.join(run_dir, METRICS_FILE)):
+            return None
+    start = time.time()
+    run(config, run_dir, resume=os.path.exists(saved), verbose=verbose)
+    return (time.time() - start) / 60
 
 
 def resolve_config(config_path, overrides, run_dir, resume):
