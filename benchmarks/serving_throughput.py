@@ -121,7 +121,7 @@ def mean_lengths(loaded, sentences, num=256):
 def profile(run_dir, sentences, repeats=10):
     """Prints where a batch-64 reconstruction spends its time (tokenize, encode, decode loop, softmax layer)."""
     from tfarae.decoding import decode
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
 
     _, tokenizer, trainer = load_trainer(run_dir)
     text = tf.constant(sentences(64))

@@ -92,7 +92,7 @@ def differences(stored, current, prefix=""):
 def run_mismatch(run_dir, config):
     """Returns None if the run in `run_dir` was trained with `config` (its config.yaml), else one line of differences."""
     from tfarae.config import load_config
-    from tfarae.run import CONFIG_FILE
+    from tfarae.run_dir import CONFIG_FILE
 
     stored = load_config(os.path.join(run_dir, CONFIG_FILE))
     found = differences(dataclasses.asdict(stored), dataclasses.asdict(config))
@@ -128,7 +128,7 @@ def reuse_problem(out, configs, lm_config):
             first system's data.
     """
     from tfarae.metrics.lm import LanguageModel
-    from tfarae.run import CONFIG_FILE
+    from tfarae.run_dir import CONFIG_FILE
 
     problems = [run_mismatch(os.path.join(out, system), config) for system, config in configs.items()
                 if os.path.exists(os.path.join(out, system, CONFIG_FILE))]
@@ -145,7 +145,7 @@ def train_real_data_lm(run_dir, lm_config, lm_dir):
     """
     from tfarae.evaluate import real_text
     from tfarae.metrics.lm import train_language_model
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
 
     config, tokenizer, _ = load_trainer(run_dir)
     sentences = real_text(config, tokenizer)[1].sentences
@@ -206,7 +206,8 @@ def main(argv=None):
     from tfarae.config import ConfigError
     from tfarae.evaluate import evaluate
     from tfarae.metrics.lm import RECIPES, LanguageModel, recipe
-    from tfarae.run import CONFIG_FILE, METRICS_FILE, run
+    from tfarae.run import run
+    from tfarae.run_dir import CONFIG_FILE, METRICS_FILE
 
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     if not systems or set(systems) - {"ae", "arae"}:

@@ -1,6 +1,6 @@
 """The serving module: a `tf.Module` whose named signatures take and return strings.
 
-Built from the inference components that `tfarae.run.load_trainer` rebuilds from a run directory
+Built from the inference components that `tfarae.run_dir.load_trainer` rebuilds from a run directory
 (config + vocabulary + last checkpoint): the run's own `SentenceTokenizer` (so serving splits and
 looks up words exactly as training did), `trainer.encoder`, `trainer.decoder` and
 `trainer.sample_codes`. Nothing else of the trainer (critic, optimizers, metrics) is saved.
@@ -50,7 +50,7 @@ class ServingModule(tf.Module):
 
     Args:
         tokenizer: the run's `tfarae.data.tokenizer.SentenceTokenizer`.
-        trainer: a trainer rebuilt from a run directory (`tfarae.run.load_trainer`); only its
+        trainer: a trainer rebuilt from a run directory (`tfarae.run_dir.load_trainer`); only its
             `encoder`, `decoder`, `sample_codes` and the variables those read are kept.
         limits: overrides of `LIMITS`.
         label_names: the K class names of a class-conditional trainer (`trainer.num_classes > 0`).
@@ -219,9 +219,8 @@ class ServingModule(tf.Module):
 
 def build_serving_module(run_dir, limits=None):
     """Rebuilds the run in `run_dir` (config, vocabulary, last checkpoint) and returns `(config, ServingModule)`."""
-    from tfarae.run import load_trainer
-
     from tfarae.data.sources import label_names
+    from tfarae.run_dir import load_trainer
 
     config, tokenizer, trainer = load_trainer(run_dir)
     names = label_names(config.data) if trainer.num_classes else ()

@@ -134,7 +134,7 @@ def export_tfjs(run_dir, output, env_dir=None):
 
     from tfarae.config import load_config
     from tfarae.export.tfjs_module import TfjsModule, load_float32_trainer
-    from tfarae.run import CONFIG_FILE, finished_run_problem
+    from tfarae.run_dir import CONFIG_FILE, finished_run_problem
 
     problem = finished_run_problem(run_dir)
     if problem:

@@ -49,10 +49,10 @@ def load_float32_trainer(run_dir):
     """Rebuilds the run in `run_dir` computing in float32 throughout, with its last checkpoint's weights.
 
     Returns:
-        `(config, tokenizer, trainer)` as `tfarae.run.load_trainer`, `config` being the run's own
+        `(config, tokenizer, trainer)` as `tfarae.run_dir.load_trainer`, `config` being the run's own
         (its `runtime.precision` as trained).
     """
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
     from tfarae.trainers.factory import make_trainer
 
     config, tokenizer, trained = load_trainer(run_dir)

@@ -174,7 +174,7 @@ def export_run(run_dir, output, name=None, version=None, limits=None):
         ExportError: missing run, existing or invalid version, or a failed verification.
     """
     from tfarae.export.serving import build_serving_module
-    from tfarae.run import finished_run_problem
+    from tfarae.run_dir import finished_run_problem
 
     problem = finished_run_problem(run_dir)
     if problem:

@@ -138,7 +138,7 @@ def test_evaluation_samples_from_the_checkpoint_as_trained(tiny_run_dir, tmp_pat
 def test_real_text_is_the_corpus_as_loaded_and_as_seen(tiny_run_dir, monkeypatch):
     from tfarae.data.pipeline import sentences_as_seen
     from tfarae.data.vocab import load_vocabulary
-    from tfarae.run import make_tokenizer
+    from tfarae.run_dir import make_tokenizer
 
     config = load_config(os.path.join(tiny_run_dir, "config.yaml"), ["data.max_train_sentences=2"])
     tokenizer = make_tokenizer(config.data, load_vocabulary(os.path.join(tiny_run_dir, "vocab.txt")))
@@ -215,7 +215,7 @@ def test_lm_cli_trains_saves_and_scores(tmp_path, capsys):
     lm.main(["--train", str(train), "--valid", str(valid), "--output", str(tmp_path / "lm"), "--recipe", "tiny",
              "--score", str(valid)])
     assert os.path.exists(tmp_path / "lm" / "lm_config.json")
-    assert "perplexity of" in capsys.readouterr().out
+    assert "perplexity of" in capsys.readouterr().err  # stdout carries samples (--sample)
 
 
 def test_transfer_suite_scores_transfers_of_a_transfer_run(transfer_run_dir, tmp_path):

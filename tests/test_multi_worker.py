@@ -68,7 +68,8 @@ def two_workers(tmp_path_factory):
 
 def test_two_workers_end_with_the_weights_of_one_process(two_workers, tmp_path):
     from tfarae.config import load_config
-    from tfarae.run import load_trainer, run
+    from tfarae.run import run
+    from tfarae.run_dir import load_trainer
 
     run(load_config("tiny", EQUIVALENCE), str(tmp_path / "single"), verbose=0)
     single = [w.numpy() for w in load_trainer(str(tmp_path / "single"))[2].weights]

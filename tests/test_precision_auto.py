@@ -16,7 +16,8 @@ def test_bfloat16_is_chosen_only_from_the_threshold_up():
 
 
 def test_auto_is_resolved_printed_and_recorded_in_the_run(tmp_path, capsys):
-    from tfarae.run import load_trainer, run
+    from tfarae.run import run
+    from tfarae.run_dir import load_trainer
 
     run_dir = str(tmp_path / "run")
     run(load_config("tiny", ["runtime.precision=auto", "train.epochs=1", "train.steps_per_epoch=2",

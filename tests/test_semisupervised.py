@@ -77,7 +77,7 @@ def test_get_config_round_trips_with_the_encoder():
 
 @pytest.mark.parametrize("freeze", [True, False])
 def test_training_updates_the_encoder_only_when_not_frozen(tiny_run_dir, pair_files, freeze):
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
 
     _, tokenizer, trainer = load_trainer(tiny_run_dir)
     before = [w.copy() for w in trainer.encoder.get_weights()]

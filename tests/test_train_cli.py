@@ -12,7 +12,8 @@ import tensorflow as tf
 
 from tfarae.callbacks import TrainingDiverged
 from tfarae.config import load_config
-from tfarae.run import CHECKPOINT_FILE, load_trainer, run
+from tfarae.run import run
+from tfarae.run_dir import CHECKPOINT_FILE, load_trainer
 from tfarae.train import main
 from tfarae.trainers import AutoencoderTrainer
 

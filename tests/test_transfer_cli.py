@@ -16,7 +16,7 @@ def _run(capsys, *argv):
 
 
 def test_output_line_i_is_the_transfer_of_input_line_i(transfer_run_dir, tmp_path, capsys):
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
     from tfarae.sampling import transfer_sentences
 
     source = tmp_path / "in.txt"

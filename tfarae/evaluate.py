@@ -175,7 +175,7 @@ def evaluate(run_dir, suites=SUITES, reference_lm=None, num_samples=100_000, lm_
     Returns:
         The report dict (also written to `RUN/eval/report.json`).
     """
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
 
     unknown = set(suites) - set(SUITES)
     if unknown:
@@ -233,7 +233,7 @@ def argument_problem(args):
         if directory is not None and not os.path.isdir(directory):
             return f"{flag}: no such directory: {directory}"
     from tfarae.metrics.lm import RECIPES, LanguageModel
-    from tfarae.run import finished_run_problem
+    from tfarae.run_dir import finished_run_problem
 
     problem = finished_run_problem(args.run_dir)
     if problem:
@@ -247,7 +247,7 @@ def argument_problem(args):
             return f"--references: no such file: {path}"
     if args.suite == "transfer" or args.references:
         from tfarae.config import load_config
-        from tfarae.run import CONFIG_FILE
+        from tfarae.run_dir import CONFIG_FILE
 
         trainer = load_config(os.path.join(args.run_dir, CONFIG_FILE)).train.trainer
         if trainer != "transfer":

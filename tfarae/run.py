@@ -1,15 +1,6 @@
 """`run()`: the one function behind `python -m tfarae.train` — data, trainer, callbacks, fit, final metrics.
 
-Run directory layout (every path is relative to `run_dir`):
-  config.yaml                      the resolved configuration
-  vocab.txt                        one token per line, in id order
-  checkpoints/last.weights.h5      weights and all optimizer states after the last finished epoch
-  checkpoints/initial.weights.h5   the weights training started from (the NaN guard's first rollback point)
-  backup/                          Keras BackupAndRestore state used by --resume
-  logs/                            TensorBoard (train/ and validation/)
-  samples/epoch_NNN.txt            generated and reconstructed sentences per epoch
-  code_stats.jsonl                 code-space statistics per epoch (tfarae.metrics.code_stats)
-  metrics.json                     final figures (see `final_metrics`)
+What it writes into the run directory: `tfarae.run_dir`.
 """
 
 import dataclasses
@@ -27,28 +18,18 @@ from tfarae.callbacks import NaNGuard, SampleWriter, SamplingFit
 from tfarae.config import ConfigError, load_config, save_config
 from tfarae.data.pipeline import encode_sentences, eval_dataset, sentences_as_seen, train_dataset
 from tfarae.data.sources import load_corpus
-from tfarae.data.tokenizer import SentenceTokenizer, split_words
+from tfarae.data.tokenizer import split_words
 from tfarae.data.vocab import build_vocabulary, load_vocabulary, save_vocabulary
 from tfarae.distribute import check_replicas, is_chief, make_strategy
 from tfarae.metrics import sample_statistics
 from tfarae.metrics.code_stats import CodeStatistics
 from tfarae.precision import MIN_SPEEDUP, bfloat16_speedup, choose_precision
+from tfarae.run_dir import (BACKUP_DIR, CHECKPOINT_FILE, CODE_STATS_FILE, CONFIG_FILE, INITIAL_CHECKPOINT_FILE,
+                            METRICS_FILE, VOCAB_FILE, make_tokenizer)
 from tfarae.sampling import generate_sentences
 from tfarae.trainers.factory import compile_trainer, make_trainer
 
-CONFIG_FILE = "config.yaml"
-VOCAB_FILE = "vocab.txt"
-CHECKPOINT_FILE = os.path.join("checkpoints", "last.weights.h5")
-INITIAL_CHECKPOINT_FILE = os.path.join("checkpoints", "initial.weights.h5")
-BACKUP_DIR = "backup"
-METRICS_FILE = "metrics.json"
 FIXED_ON_RESUME = ("data", "model", "train.trainer")  # what the checkpoint and vocabulary were made with
-
-
-def make_tokenizer(data_config, vocabulary):
-    """Returns the `SentenceTokenizer` a `DataConfig` describes over `vocabulary`."""
-    return SentenceTokenizer(vocabulary, data_config.maxlen, lowercase=data_config.lowercase,
-                             split_punctuation=data_config.split_punctuation, backend=data_config.tokenizer)
 
 
 def _vocabulary(data_config, sentences, run_dir, resume):
@@ -57,20 +38,6 @@ def _vocabulary(data_config, sentences, run_dir, resume):
         return load_vocabulary(os.path.join(run_dir, VOCAB_FILE))
     words = split_words(sentences, data_config.lowercase, data_config.split_punctuation, data_config.tokenizer)
     return build_vocabulary(words, data_config.vocab_size)
-
-
-def load_trainer(run_dir):
-    """Rebuilds the trainer of a run directory from its config, vocabulary and last checkpoint.
-
-    Returns:
-        `(config, tokenizer, trainer)`; the trainer is compiled so optimizer states load too, and
-        holds what it samples from as trained (the AE baseline's code Gaussian is not refitted).
-    """
-    config = load_config(os.path.join(run_dir, CONFIG_FILE))
-    tokenizer = make_tokenizer(config.data, load_vocabulary(os.path.join(run_dir, VOCAB_FILE)))
-    trainer = compile_trainer(make_trainer(config, tokenizer.vocab_size, tokenizer.sequence_length), config)
-    trainer.load_weights(os.path.join(run_dir, CHECKPOINT_FILE))
-    return config, tokenizer, trainer
 
 
 def final_metrics(trainer, tokenizer, config, train, evaluation, oracle=None):
@@ -90,20 +57,6 @@ def final_metrics(trainer, tokenizer, config, train, evaluation, oracle=None):
         metrics.update(sample_statistics(samples, sentences_as_seen(tokenizer, train.token_ids), oracle))
         metrics["num_samples"] = len(samples)
     return metrics
-
-
-def finished_run_problem(run_dir):
-    """Returns why `run_dir` holds no run with a finished epoch (one line naming `--run-dir`), or None.
-
-    Export and evaluation need the config, the vocabulary and the last epoch's checkpoint, which
-    exists only once an epoch has finished.
-    """
-    for needed in (CONFIG_FILE, VOCAB_FILE):
-        if not os.path.isfile(os.path.join(run_dir, needed)):
-            return f"--run-dir: {run_dir} holds no run ({needed} missing)"
-    if not os.path.isfile(os.path.join(run_dir, CHECKPOINT_FILE)):
-        return f"--run-dir: {run_dir} has no finished epoch ({CHECKPOINT_FILE} missing)"
-    return None
 
 
 def check_run_dir(run_dir, resume):
@@ -279,7 +232,7 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
         SampleWriter(tokenizer, valid.sentences, os.path.join(out_dir, "samples"),
                      config.train.num_samples_per_epoch, seed=config.train.seed),
         # Adds code-space statistics to the epoch logs, so TensorBoard (after it) records them.
-        CodeStatistics(valid.token_ids[:1000], os.path.join(out_dir, "code_stats.jsonl"), seed=config.train.seed),
+        CodeStatistics(valid.token_ids[:1000], os.path.join(out_dir, CODE_STATS_FILE), seed=config.train.seed),
         keras.callbacks.ModelCheckpoint(checkpoint, save_weights_only=True),
         keras.callbacks.TensorBoard(os.path.join(out_dir, "logs")),
         *callbacks,

@@ -105,7 +105,7 @@ def semisupervised_accuracy(run_dir, train_prefix, test_prefix, label_fraction, 
     The report holds `accuracy` on the test pairs, `valid_classes`, the numbers of labelled and test
     pairs, and the arguments; with `output`, it is written to `output/report.json` next to the model.
     """
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
 
     config = config or PairTrainingConfig()
     train_pairs, test_pairs = read_pairs(train_prefix), read_pairs(test_prefix)
@@ -142,7 +142,7 @@ def parse_args(argv=None):
 
 def _problem(args):
     """Returns a one-line problem with the arguments, or None, without loading a model."""
-    from tfarae.run import finished_run_problem
+    from tfarae.run_dir import finished_run_problem
 
     if not 0 < args.label_fraction <= 1:
         return f"--label-fraction: must be in (0, 1], got {args.label_fraction}"

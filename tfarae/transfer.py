@@ -35,7 +35,7 @@ def _problem(args):
     """Returns `(problem or None, target index)`, checking the arguments without loading a model."""
     from tfarae.config import load_config
     from tfarae.data.sources import label_names
-    from tfarae.run import CONFIG_FILE, finished_run_problem
+    from tfarae.run_dir import CONFIG_FILE, finished_run_problem
 
     problem = finished_run_problem(args.run_dir)
     if problem:
@@ -57,7 +57,7 @@ def main(argv=None):
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         sys.exit(2)
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
     from tfarae.sampling import transfer_sentences
 
     if args.input == "-":

@@ -4,6 +4,8 @@ import keras
 
 from tfarae.data.sources import label_names
 from tfarae.models import CodeClassifier, ConditionalDecoder, Critic, Decoder, Encoder, Generator
+from tfarae.models.priors import make_prior
+from tfarae.trainers.aae import AAETrainer
 from tfarae.trainers.arae import ARAETrainer
 from tfarae.trainers.base import AutoencoderTrainer
 from tfarae.trainers.dae import DenoisingTrainer
@@ -12,11 +14,18 @@ from tfarae.trainers.vae import VAETrainer
 from tfarae.trainers.wae import WAETrainer
 
 OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}  # by `train.*_optimizer` name
-FAMILY = {"dae": DenoisingTrainer, "vae": VAETrainer, "wae_mmd": WAETrainer}  # regularized AEs, by `train.trainer`
+# Regularized AEs, by `train.trainer` (wae_gan is the AAE trainer with the Gaussian prior).
+FAMILY = {"dae": DenoisingTrainer, "vae": VAETrainer, "wae_mmd": WAETrainer, "aae": AAETrainer, "wae_gan": AAETrainer}
 
 
-def family_arguments(train):
-    """Returns the regularizer's constructor arguments of the `FAMILY` trainer `train.trainer` names."""
+def family_arguments(config):
+    """Returns the regularizer's constructor arguments (and extra components) of the `FAMILY` trainer of `config`."""
+    model, train, dtype = config.model, config.train, config.runtime.precision
+    if train.trainer in ("aae", "wae_gan"):
+        discriminator = Critic(model.hidden_dim, model.critic_hidden, name="discriminator", dtype=dtype)
+        prior = make_prior(train.aae_prior, model.hidden_dim, train.prior_components, train.prior_radius,
+                           train.prior_std, seed=train.seed)
+        return dict(discriminator=discriminator, prior=prior, adversarial_lambda=train.adversarial_lambda)
     if train.trainer == "dae":
         return dict(word_dropout=train.dae_word_dropout, word_blank=train.dae_word_blank,
                     word_substitute=train.dae_word_substitute, shuffle_k=train.dae_shuffle_k)
@@ -60,7 +69,7 @@ def make_trainer(config, vocab_size, sequence_length):
     if train.trainer == "ae":
         trainer = AutoencoderTrainer(encoder, decoder, **common)
     elif family:
-        trainer = family(encoder, decoder, **family_arguments(train), **common)
+        trainer = family(encoder, decoder, **family_arguments(config), **common)
     else:
         generator = Generator(model.z_dim, model.generator_hidden, model.hidden_dim, tanh=model.generator_tanh,
                               name="generator", dtype=dtype)
@@ -112,6 +121,10 @@ def compile_trainer(trainer, config, iterations=None):
         optimizers["critic_optimizer"] = keras.optimizers.Adam(train.critic_learning_rate, beta_1=train.adam_beta_1)
         optimizers["generator_optimizer"] = keras.optimizers.Adam(
             train.generator_learning_rate, beta_1=train.adam_beta_1)
+        optimizers["adversary_optimizer"] = OPTIMIZERS[train.adversary_optimizer](train.adversary_learning_rate)
+    if isinstance(trainer, AAETrainer):
+        optimizers["discriminator_optimizer"] = keras.optimizers.Adam(train.critic_learning_rate,
+                                                                      beta_1=train.adam_beta_1)
         optimizers["adversary_optimizer"] = OPTIMIZERS[train.adversary_optimizer](train.adversary_learning_rate)
     if isinstance(trainer, TransferTrainer):
         optimizers["classifier_optimizer"] = keras.optimizers.Adam(train.classifier_learning_rate,

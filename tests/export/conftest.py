@@ -29,7 +29,7 @@ def loaded(exported):
 @pytest.fixture(scope="session")
 def in_process(tiny_run_dir):
     """`(config, tokenizer, trainer)` rebuilt from the run directory, as the Python pipeline sees them."""
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
 
     return load_trainer(tiny_run_dir)
 

@@ -21,7 +21,7 @@ def _transfer(loaded, sentences, targets):
 
 
 def test_transfer_signature_matches_python_and_was_verified_in_bare_tensorflow(transfer_export, transfer_run_dir):
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
     from tfarae.sampling import transfer_sentences
 
     result, loaded = transfer_export

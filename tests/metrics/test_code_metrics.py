@@ -32,7 +32,7 @@ def test_edit_distance_and_neighbours():
 
 def test_code_statistics_callback_logs_and_tensorboard_reads(tiny_run_dir, tmp_path):
     from tfarae.data.grammar import generate
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
 
     _, tokenizer, trainer = load_trainer(tiny_run_dir)
     token_ids = tokenizer(tf.constant(generate(64, seed=5))).numpy()

@@ -5,7 +5,7 @@ from tfarae.metrics.latent import (interpolate_samples, interpolate_sentences, l
 
 
 def test_interpolation_and_arithmetic(tiny_run_dir):
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
 
     _, tokenizer, trainer = load_trainer(tiny_run_dir)
     assert sample_latents(trainer, 3).shape == (3, latent_dim(trainer))

@@ -18,7 +18,7 @@ def test_swaps_permute_words_only():
 
 
 def test_zero_swaps_equal_reconstruction_nll(tiny_run_dir):
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
 
     _, tokenizer, trainer = load_trainer(tiny_run_dir)
     ids = tokenizer(tf.constant(generate(40, seed=9))).numpy()

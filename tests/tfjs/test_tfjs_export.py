@@ -52,7 +52,7 @@ def test_graphs_compute_in_float32_only(exported):
 def test_a_bfloat16_run_converts_as_the_float32_model_with_its_weights(varied_run_dir, tmp_path):
     """`runtime.precision` and the softmax layer in mixed_bfloat16: the TF.js graphs are the float32 model's."""
     from tfarae.config import load_config, save_config
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
 
     bf16_dir = tmp_path / "bf16"
     shutil.copytree(varied_run_dir, bf16_dir)

@@ -74,7 +74,7 @@ def ok(answers, key):
 def test_tokenizer_ids_equal_the_python_tokenizer(answers, calls, varied_run_dir):
     from tfarae.config import load_config
     from tfarae.data.vocab import load_vocabulary
-    from tfarae.run import make_tokenizer
+    from tfarae.run_dir import make_tokenizer
 
     config = load_config(os.path.join(varied_run_dir, "config.yaml"))
     tokenizer = make_tokenizer(config.data, load_vocabulary(os.path.join(varied_run_dir, "vocab.txt")))

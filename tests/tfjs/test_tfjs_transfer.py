@@ -26,7 +26,7 @@ def test_metadata_lists_the_label_names_and_the_transfer_graph(transfer_tfjs):
 
 @pytest.mark.parametrize("backend", ["cpu", "wasm"])
 def test_transfers_in_node_equal_pythons(transfer_tfjs, run_node, backend):
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
     from tfarae.sampling import transfer_sentences
 
     run_dir, tfjs_dir = transfer_tfjs
@@ -40,7 +40,7 @@ def test_transfers_in_node_equal_pythons(transfer_tfjs, run_node, backend):
 
 
 def test_the_page_offers_the_labels_and_transfers_like_python(transfer_tfjs, run_node, chromium, start_demo):
-    from tfarae.run import load_trainer
+    from tfarae.run_dir import load_trainer
     from tfarae.sampling import transfer_sentences
 
     run_dir, tfjs_dir = transfer_tfjs

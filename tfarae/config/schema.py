@@ -101,14 +101,15 @@ class ModelConfig:
                  f"must be float32 or mixed_bfloat16, got {self.output_dtype!r}")
 
 
-TRAINERS = ("arae", "ae", "transfer", "dae", "vae", "wae_mmd")
+TRAINERS = ("arae", "ae", "transfer", "dae", "vae", "wae_mmd", "aae", "wae_gan")
 KL_SCHEDULES = ("constant", "linear", "logistic", "cyclical")  # of the VAE's KL weight (trainers/vae.py)
+PRIORS = ("gaussian", "mixture")  # of the AAE's codes (tfarae.models.priors)
 MMD_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # the WAE code's multiples of the IMQ kernel constant
 
 
 @dataclasses.dataclass
 class TrainConfig:
-    trainer: str = "arae"  # arae | ae (the same model, adversarial parts off) | transfer (needs labels) | dae | vae | wae_mmd
+    trainer: str = "arae"  # arae | ae (the same model, adversarial parts off) | transfer (needs labels) | dae | vae | wae_mmd | aae | wae_gan
     batch_size: int = 64  # global batch size (split across replicas under tf.distribute)
     epochs: int = 15  # passes over the training data (autoencoder batches)
     steps_per_epoch: Optional[int] = None  # cap on iterations per epoch (null: a full pass)
@@ -153,6 +154,11 @@ class TrainConfig:
     decoder_word_dropout: float = 0.0  # vae: probability of replacing each decoder input word by <unk> (Bowman et al.)
     mmd_lambda: float = 10.0  # wae_mmd: weight of the MMD to the prior N(0, I), against the per-token cross-entropy
     mmd_scales: list[float] = dataclasses.field(default_factory=lambda: list(MMD_SCALES))  # wae_mmd: kernels 2·C·s
+    aae_prior: str = "gaussian"  # aae: gaussian (N(0, I)) | mixture (prior_components Gaussians); wae_gan: gaussian
+    adversarial_lambda: float = 1.0  # aae, wae_gan: weight of the encoder's adversarial loss (discriminator: critic_*)
+    prior_components: int = 10  # aae mixture prior: number of Gaussians K
+    prior_radius: float = 4.0  # aae mixture prior: norm of every component mean
+    prior_std: float = 0.5  # aae mixture prior: each component's standard deviation
 
     def validate(self):
         _require(self.trainer in TRAINERS, "train.trainer", f"must be one of {', '.join(TRAINERS)}, got {self.trainer!r}")
@@ -189,6 +195,14 @@ class TrainConfig:
                  f"must be at least kl_anneal_steps={self.kl_anneal_steps}, got {self.kl_cycle_steps}")
         _require(self.mmd_scales and all(s > 0 for s in self.mmd_scales), "train.mmd_scales",
                  "must list at least one positive scale")
+        _require(self.aae_prior in PRIORS, "train.aae_prior", f"must be one of {', '.join(PRIORS)}, got {self.aae_prior!r}")
+        _require(self.trainer != "wae_gan" or self.aae_prior == "gaussian", "train.aae_prior",
+                 f"wae_gan samples from N(0, I): must be gaussian, got {self.aae_prior!r}")
+        _require(self.prior_components >= 2, "train.prior_components", f"must be at least 2, got {self.prior_components}")
+        for key in ("prior_radius", "prior_std"):
+            _require(getattr(self, key) > 0, f"train.{key}", f"must be positive, got {getattr(self, key)}")
+        _require(self.adversarial_lambda >= 0, "train.adversarial_lambda",
+                 f"must be non-negative, got {self.adversarial_lambda}")
 
 
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")

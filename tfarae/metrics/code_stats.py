@@ -173,7 +173,9 @@ def code_curves(run_dir):
     keys = [key for lines in CODE_PANELS.values() for key in lines.values()]
     scalars = read_scalars(os.path.join(run_dir, "logs", "train"))
     curves = {key: [(step + 1, value) for step, value in scalars.get(f"epoch_{key}", [])] for key in keys}
-    path = os.path.join(run_dir, "code_stats.jsonl")
+    from tfarae.run_dir import CODE_STATS_FILE
+
+    path = os.path.join(run_dir, CODE_STATS_FILE)
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
             rows = [json.loads(line) for line in f if line.strip()]

@@ -11,7 +11,8 @@ import keras_tuner
 
 from tfarae.callbacks import TrainingDiverged
 from tfarae.config import ConfigError
-from tfarae.run import CONFIG_FILE, METRICS_FILE, run
+from tfarae.run import run
+from tfarae.run_dir import CONFIG_FILE, METRICS_FILE
 from tfarae.tuning.objectives import measure
 
 PROJECT = "oracle"  # KerasTuner's project directory inside the search's output
