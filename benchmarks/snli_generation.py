@@ -1,46 +1,55 @@
-"""SNLI generation benchmark: reverse perplexity of real data, AE samples and ARAE samples (thesis Table 4.x).
+"""SNLI generation benchmark: reverse perplexity of real data, LM, AE and ARAE samples over seeds (thesis Table 4.5).
 
 Trains ARAE (`--config`, default `configs/arae_snli_dev.yaml`: the reference SNLI model with Adam,
 a bfloat16 softmax layer, a critic without BatchNorm and three GAN rounds per autoencoder step, 20
-epochs, so it trains stably in the hour) and the AE baseline (the same config
-with `train.trainer=ae`) on `../shared/data/snli/valid.txt` (11.5k sentences of
-at most 15 words; only the SNLI dev split is available, so absolute numbers are not the paper's),
-holds out `test.txt`, then runs `tfarae.evaluate` on both runs with one forward LM trained on the
-real training text, and prints:
+epochs) and the AE baseline (the same config with `train.trainer=ae`) on
+`../shared/data/snli/valid.txt` (11.5k sentences of at most 15 words; only the SNLI dev split is
+available, so absolute numbers are not the paper's), holding out `test.txt`, once per seed
+(`train.seed=k`). The LM row: a language model of the decoder's size (`model.embedding_dim`,
+`model.hidden_dim`, the run's vocabulary size; the `--lm-recipe`'s training schedule, seed k)
+trained on the same real text, sampled by ancestral sampling at temperature 1 with at most
+`data.maxlen` words (`tfarae.metrics.lm_sampling`). Every system's `--num-samples` samples are
+scored alike (`tfarae.evaluate.score_samples`): one forward LM (`--lm-recipe`) trained once on the
+real training text, and per system and seed a reverse LM of that recipe trained on the samples and
+scored on the held-out text. The AE and ARAE runs also get reconstruction BLEU and the swap test.
+Prints the table as mean ± standard deviation over seeds:
 
-  | text scored by the reverse LM's training data | reverse PPL | forward PPL | distinct | ...
+  | system | reverse PPL | forward PPL | distinct % | recon. BLEU | swap NLL k = 0 → 4 |
 
-"Real data" is the LM trained on the real training text, scored on the held-out text; "AE/ARAE
-samples" are LMs of the same recipe and vocabulary trained on N generated sentences, scored on the
-same held-out text. Targets: ARAE < AE on reverse PPL, ARAE <= 1.5 x real data, >= 50% distinct.
+and the issue's targets (ARAE's reverse PPL >= 10% below the AE's and below the LM's, with the seed
+spread smaller than the margin; >= 90% distinct; reconstruction BLEU within 3 points of the AE's).
 
-    python benchmarks/snli_generation.py                 # full: 31-37 min on 2 CPU cores (two runs)
-    python benchmarks/snli_generation.py --quick         # smoke test: ~3 min, meaningless numbers
+    python benchmarks/snli_generation.py --seeds 3 --num-samples 100000   # the full benchmark
+    python benchmarks/snli_generation.py --quick                          # smoke test, meaningless numbers
 
-Everything lands in --out (default runs/snli_generation-<time>): arae/, ae/ (run directories with
-eval/report.json each), lm_real/ (the forward LM, with training_data.json: the data config of the
-text it learned) and table.md.
+Everything lands in --out (default runs/snli_generation-<time>): seed<k>/ae, seed<k>/arae (run
+directories with eval/report.json), seed<k>/lm (the sampling LM, with eval/), lm_real/ (the forward
+LM, with training_data.json: the data config of the text it learned), samples_<system>_seed<k>.txt
+(every sample scored, one sentence per line, for external LMs), reports.json and table.md.
 
-An --out that already holds runs or the real-data LM (an earlier invocation) is reused only if
-they were produced by these arguments (an interrupted run is resumed from its last finished epoch,
-a finished one is evaluated as it is): each run's config.yaml must equal the config this
-invocation resolves, and the LM's recipe (lm_config.json) and training data (training_data.json)
-must equal this invocation's. Otherwise the script stops before training anything, with one line
-naming what differs (`error: runs/x/arae was trained with train.epochs 20, now 5; ...`): choose
-another --out or delete the stale directory. Nothing is ever re-run or overwritten silently.
+An --out that already holds runs or LMs (an earlier invocation) is reused only if they were
+produced by these arguments (an interrupted run is resumed from its last finished epoch, a finished
+one is evaluated as it is): each run's config.yaml must equal the config this invocation resolves,
+and each LM's recipe (lm_config.json) and training data (training_data.json) must equal this
+invocation's. Otherwise the script stops before training anything, with one line naming what
+differs (`error: runs/x/seed0/arae was trained with train.epochs 20, now 5; ...`): choose another
+--out or delete the stale directory. Nothing is ever re-run or overwritten silently.
 """
 
 import argparse
 import dataclasses
 import json
 import os
+import shutil
+import statistics
 import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = os.path.normpath(os.path.join(REPO, "..", "shared", "data", "snli"))
 LM_DIR = "lm_real"
-LM_DATA_FILE = "training_data.json"  # in LM_DIR: `dataclasses.asdict` of the DataConfig of the LM's training text
+LM_DATA_FILE = "training_data.json"  # in an LM directory: `dataclasses.asdict` of the DataConfig of its training text
+SYSTEMS = ("lm", "ae", "arae")
 
 
 def parse_args(argv=None):
@@ -49,25 +58,27 @@ def parse_args(argv=None):
     parser.add_argument("--data-dir", default=DEFAULT_DATA, help="directory with valid.txt (train) and test.txt")
     parser.add_argument("--config", default="arae_snli_dev", help="preset or YAML file of both runs")
     parser.add_argument("--epochs", type=int, help="training epochs of both ARAE and AE (default: the config's)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per system (default 3)")
     parser.add_argument("--num-samples", type=int, default=20000,
-                        help="generated sentences per system, the reverse LMs' training text (default 20000)")
+                        help="generated sentences per system and seed, the reverse LMs' training text (default 20000)")
     parser.add_argument("--lm-recipe", default="standard", help="LM recipe of every perplexity (default standard)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="extra config override for both runs (repeatable)")
-    parser.add_argument("--systems", default="ae,arae", help="comma-separated systems to train (default ae,arae)")
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated systems (default lm,ae,arae)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 2000 training sentences, 20 steps, 2000 samples, the small LM recipe")
     return parser.parse_args(argv)
 
 
-def benchmark_config(args, trainer):
-    """Returns the validated config of one system: arae_snli.yaml + data paths + schedule + overrides."""
+def benchmark_config(args, trainer, seed=0):
+    """Returns the validated config of one run: `--config` + data paths + trainer + seed + schedule + overrides."""
     from tfarae.config import load_config
 
     overrides = [
         f"data.train_files=[{os.path.join(args.data_dir, 'valid.txt')}]",
         f"data.valid_files=[{os.path.join(args.data_dir, 'test.txt')}]",
         f"train.trainer={trainer}",
+        f"train.seed={seed}",
         *([f"train.epochs={args.epochs}"] if args.epochs else []),
         "train.num_eval_samples=1000",
         "train.jit_compile=false",
@@ -77,26 +88,12 @@ def benchmark_config(args, trainer):
     return load_config(args.config, overrides + args.overrides)
 
 
-def differences(stored, current, prefix=""):
-    """Returns `["<dotted key> <stored>, now <current>", ...]`, one per leaf where two nested dicts differ."""
-    lines = []
-    for key in sorted(stored.keys() | current.keys()):
-        old, new = stored.get(key), current.get(key)
-        if isinstance(old, dict) and isinstance(new, dict):
-            lines += differences(old, new, f"{prefix}{key}.")
-        elif old != new:
-            lines.append(f"{prefix}{key} {old!r}, now {new!r}")
-    return lines
-
-
-def run_mismatch(run_dir, config):
-    """Returns None if the run in `run_dir` was trained with `config` (its config.yaml), else one line of differences."""
-    from tfarae.config import load_config
-    from tfarae.run_dir import CONFIG_FILE
-
-    stored = load_config(os.path.join(run_dir, CONFIG_FILE))
-    found = differences(dataclasses.asdict(stored), dataclasses.asdict(config))
-    return f"{run_dir} was trained with {'; '.join(found)}" if found else None
+def sampling_lm_config(lm_config, config, seed):
+    """Returns the recipe of the LM row: `lm_config`'s schedule at the autoencoder's sizes (`config`), seeded."""
+    model = config.model
+    return dataclasses.replace(lm_config, name=f"{lm_config.name}-{model.embedding_dim}x{model.hidden_dim}",
+                               embedding_dim=model.embedding_dim, hidden_dim=model.hidden_dim,
+                               vocab_size=config.data.vocab_size, maxlen=config.data.maxlen, seed=seed)
 
 
 def lm_mismatch(lm_dir, lm_config, data_config):
@@ -104,6 +101,7 @@ def lm_mismatch(lm_dir, lm_config, data_config):
 
     The recipe comes from the LM's lm_config.json, its training data from `LM_DATA_FILE`.
     """
+    from tfarae.config import config_differences
     from tfarae.metrics.lm import CONFIG_FILE
 
     data_path = os.path.join(lm_dir, LM_DATA_FILE)
@@ -114,85 +112,117 @@ def lm_mismatch(lm_dir, lm_config, data_config):
     with open(data_path, encoding="utf-8") as f:
         stored["data"] = json.load(f)
     current = {"recipe": dataclasses.asdict(lm_config), "data": dataclasses.asdict(data_config)}
-    found = differences(stored, current)
+    found = config_differences(stored, current)
     return f"{lm_dir} was trained with {'; '.join(found)}" if found else None
 
 
-def reuse_problem(out, configs, lm_config):
+def reuse_problem(out, configs, lm_configs):
     """Returns None if everything `out` already holds was produced by these settings, else one line saying what differs.
 
     Args:
         out: the benchmark's output directory.
-        configs: `{system: Config}` of the runs (`out/<system>`, finished or interrupted).
-        lm_config: the `LMConfig` of the real-data LM (`out/lm_real`); its training text is the
-            first system's data.
+        configs: `{run subdirectory: Config}` of the runs (finished or interrupted).
+        lm_configs: `{LM subdirectory: LMConfig}` of the LMs; their training text is the runs' data.
     """
     from tfarae.metrics.lm import LanguageModel
-    from tfarae.run_dir import CONFIG_FILE
+    from tfarae.run import run_mismatch
 
-    problems = [run_mismatch(os.path.join(out, system), config) for system, config in configs.items()
-                if os.path.exists(os.path.join(out, system, CONFIG_FILE))]
-    lm_dir = os.path.join(out, LM_DIR)
-    if LanguageModel.exists(lm_dir):
-        problems.append(lm_mismatch(lm_dir, lm_config, next(iter(configs.values())).data))
+    problems = [run_mismatch(os.path.join(out, name), config) for name, config in configs.items()]
+    data = next(iter(configs.values())).data
+    problems += [lm_mismatch(os.path.join(out, name), lm_config, data) for name, lm_config in lm_configs.items()
+                 if LanguageModel.exists(os.path.join(out, name))]
     return next((problem for problem in problems if problem), None)
 
 
-def train_real_data_lm(run_dir, lm_config, lm_dir):
-    """Trains the forward LM of every system on the real training text of the run in `run_dir`.
-
-    Saves it to `lm_dir` with `LM_DATA_FILE` (the run's data config). Returns None.
-    """
+def train_lm(config, tokenizer, lm_config, lm_dir):
+    """Trains an LM of `lm_config` on the real training text of `config` (as the runs saw it) into `lm_dir`; returns it."""
     from tfarae.evaluate import real_text
     from tfarae.metrics.lm import train_language_model
-    from tfarae.run_dir import load_trainer
 
-    config, tokenizer, _ = load_trainer(run_dir)
     sentences = real_text(config, tokenizer)[1].sentences
-    print(f"training the real-data LM ({lm_config.name}) on {len(sentences)} sentences")
-    train_language_model(sentences, lm_config, verbose=2).save(lm_dir)
+    print(f"training the LM {lm_config.name} (seed {lm_config.seed}) on {len(sentences)} real sentences")
+    lm = train_language_model(sentences, lm_config, verbose=2)
+    lm.save(lm_dir)
     with open(os.path.join(lm_dir, LM_DATA_FILE), "w", encoding="utf-8") as f:
         json.dump(dataclasses.asdict(config.data), f, indent=2)
+    return lm
 
 
-def _format(value, digits=1):
-    return "n/a" if value is None else f"{value:.{digits}f}"
+def lm_row(config, tokenizer, forward_lm, forward_dir, lm_config, lm_dir, num_samples, seed):
+    """Trains (or reuses) the sampling LM, samples `num_samples` sentences and scores them; returns the report."""
+    from tfarae.evaluate import real_text, score_samples
+    from tfarae.metrics.lm import LanguageModel
+    from tfarae.metrics.lm_sampling import sample_sentences
+
+    lm = LanguageModel.load(lm_dir) if LanguageModel.exists(lm_dir) else train_lm(config, tokenizer, lm_config, lm_dir)
+    samples = sample_sentences(lm, num_samples, seed=seed, max_words=config.data.maxlen)
+    corpus, train, valid = real_text(config, tokenizer)
+    report = score_samples(samples, forward_lm, f"{forward_lm.config.name} ({forward_dir})", train, valid,
+                           os.path.join(lm_dir, "eval"), corpus.oracle)
+    with open(os.path.join(lm_dir, "eval", "report.json"), "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2)
+    return report
 
 
-def results_table(reports, args, real, epochs):
-    """Returns the benchmark table (markdown) from the evaluation reports of each system."""
+def _spread(values):
+    """Returns `mean ± standard deviation` of the non-missing `values` ("n/a" if none), one decimal."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return "n/a"
+    return f"{statistics.mean(values):.1f} ± {statistics.stdev(values) if len(values) > 1 else 0.0:.1f}"
+
+
+def results_table(reports, args, epochs):
+    """Returns the benchmark table (markdown) from `reports[seed][system]` (evaluation reports)."""
+    seeds = sorted(reports)
+    systems = [s for s in SYSTEMS if s in reports[seeds[0]]]
+    column = lambda system, key, scale=1: [  # noqa: E731
+        None if reports[k][system].get(key) is None else scale * reports[k][system][key] for k in seeds]
+    first = reports[seeds[0]][systems[0]]
     lines = [
-        f"SNLI generation: trained on {os.path.join(args.data_dir, 'valid.txt')} "
-        f"(dev split), held out test.txt; config `{args.config}`, {epochs} epoch(s)"
-        f"{' (--quick)' if args.quick else ''}; "
-        f"{real['num_samples']} samples per system; LM recipe `{real['lm_recipe']}` for every perplexity.",
+        f"SNLI generation: trained on {os.path.join(args.data_dir, 'valid.txt')} (dev split), held out test.txt; "
+        f"config `{args.config}`, {epochs} epoch(s){' (--quick)' if args.quick else ''}; {len(seeds)} seed(s); "
+        f"{first['num_samples']} samples per system and seed; LM recipe `{first['lm_recipe']}` for every perplexity.",
         "",
-        "| data the reverse LM is trained on | reverse PPL | forward PPL | distinct % | distinct-2 | novel % | "
-        "mean length | recon. BLEU | iterations |",
-        "|---|---|---|---|---|---|---|---|---|",
-        f"| real data (training text) | {_format(real['real_ppl'])} | | | | | | | |",
+        "| system | reverse PPL | forward PPL | distinct % | novel % | mean length | recon. BLEU | "
+        "swap NLL k = 0 → 4 (nats) |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| real data (training text) | {_spread(column(systems[0], 'real_ppl'))} | | | | | | |",
     ]
-    for name, report in reports.items():
-        lines.append(
-            f"| {name.upper()} samples | {_format(report['reverse_ppl'])} | {_format(report['forward_ppl'])} | "
-            f"{_format(100 * report['distinct_fraction'])} | {_format(report['distinct_2'], 3)} | "
-            f"{_format(100 * report['novel_fraction'])} | {_format(report['mean_length'])} | "
-            f"{_format(report.get('reconstruction_bleu'))} | {report['iteration']} |")
-    lines += ["", "Robustness (NLL of the original from k adjacent swaps, nats per sentence, k = 0..4):"]
-    for name, report in reports.items():
-        if report.get("swap_nll") is not None:
-            lines.append(f"- {name.upper()}: " + " / ".join(f"{v:.2f}" for v in report["swap_nll"]))
-        elif "swap_note" in report:
-            lines.append(f"- {name.upper()}: n/a ({report['swap_note']})")
-    if "arae" in reports and "ae" in reports:
-        arae, ae = reports["arae"], reports["ae"]
-        lines += ["", "Targets: ARAE beats AE on reverse PPL: "
-                  f"{'yes' if arae['reverse_ppl'] < ae['reverse_ppl'] else 'NO'}; ARAE within 1.5x of real data: "
-                  f"{'yes' if arae['reverse_ppl'] <= 1.5 * real['real_ppl'] else 'NO'} "
-                  f"({arae['reverse_ppl'] / real['real_ppl']:.2f}x); ARAE >= 50% distinct: "
-                  f"{'yes' if arae['distinct_fraction'] >= 0.5 else 'NO'}."]
-    lines += ["", "Published (full SNLI, 100k samples, RNN LM): real 27.4, AE 97.3, ARAE 82.2."]
+    for system in systems:
+        swaps = [reports[k][system].get("swap_nll") for k in seeds]
+        swap = " → ".join(_spread([s[i] for s in swaps if s]) for i in (0, 4)) if all(swaps) else ""
+        lines.append(f"| {system.upper()} samples | {_spread(column(system, 'reverse_ppl'))} | "
+                     f"{_spread(column(system, 'forward_ppl'))} | {_spread(column(system, 'distinct_fraction', 100))} | "
+                     f"{_spread(column(system, 'novel_fraction', 100))} | {_spread(column(system, 'mean_length'))} | "
+                     f"{_spread(column(system, 'reconstruction_bleu'))} | {swap} |")
+    lines += ["", *targets(reports, seeds), "",
+              "Published (full SNLI, 100k samples, RNN LM): real 27.4, LM 90.6, AE 97.3, ARAE 82.2."]
     return "\n".join(lines) + "\n"
+
+
+def targets(reports, seeds):
+    """Returns the issue's target lines for the systems present (ARAE against AE and LM), over the seeds' means."""
+    present = reports[seeds[0]]
+    if "arae" not in present or "ae" not in present:
+        return []
+    mean = lambda system, key: statistics.mean(reports[k][system][key] for k in seeds)  # noqa: E731
+    spread = lambda system, key: (statistics.stdev([reports[k][system][key] for k in seeds])  # noqa: E731
+                                  if len(seeds) > 1 else 0.0)
+    arae, ae = mean("arae", "reverse_ppl"), mean("ae", "reverse_ppl")
+    margin = 1 - arae / ae
+    lines = [f"- ARAE reverse PPL {100 * margin:.1f}% below the AE's (target >= 10%): {'yes' if margin >= 0.1 else 'NO'}; "
+             f"seed spread (sd) ARAE {spread('arae', 'reverse_ppl'):.1f}, AE {spread('ae', 'reverse_ppl'):.1f} against "
+             f"a margin of {ae - arae:.1f}: {'smaller' if max(spread('arae', 'reverse_ppl'), spread('ae', 'reverse_ppl')) < ae - arae else 'NOT smaller'}"]
+    if "lm" in present:
+        lm = mean("lm", "reverse_ppl")
+        lines.append(f"- ARAE below the LM samples ({arae:.1f} vs {lm:.1f}): {'yes' if arae < lm else 'NO'}")
+    distinct = mean("arae", "distinct_fraction")
+    bleu_gap = mean("ae", "reconstruction_bleu") - mean("arae", "reconstruction_bleu")
+    lines += [f"- ARAE distinct {100 * distinct:.1f}% (target >= 90%): {'yes' if distinct >= 0.9 else 'NO'}",
+              f"- ARAE reconstruction BLEU {bleu_gap:.1f} points below the AE's (target <= 3): "
+              f"{'yes' if bleu_gap <= 3 else 'NO'}"]
+    return lines
 
 
 def main(argv=None):
@@ -206,50 +236,58 @@ def main(argv=None):
     from tfarae.config import ConfigError
     from tfarae.evaluate import evaluate
     from tfarae.metrics.lm import RECIPES, LanguageModel, recipe
-    from tfarae.run import run
-    from tfarae.run_dir import CONFIG_FILE, METRICS_FILE
+    from tfarae.run import train_or_reuse
+    from tfarae.run_dir import load_trainer
 
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    if not systems or set(systems) - {"ae", "arae"}:
-        sys.exit(f"error: --systems: a comma-separated list of ae and arae, got {args.systems!r}")
+    if not systems or set(systems) - set(SYSTEMS):
+        sys.exit(f"error: --systems: a comma-separated list of {', '.join(SYSTEMS)}, got {args.systems!r}")
     if args.lm_recipe not in RECIPES:
         sys.exit(f"error: --lm-recipe: one of {', '.join(sorted(RECIPES))}, got {args.lm_recipe!r}")
+    if args.seeds <= 0:
+        sys.exit(f"error: --seeds: must be positive, got {args.seeds}")
+    trainers = [s for s in systems if s != "lm"] or ["ae"]  # the LM row reads the data through an AE run
     try:
-        configs = {system: benchmark_config(args, system) for system in systems}
+        configs = {f"seed{k}/{t}": benchmark_config(args, t, k) for k in range(args.seeds) for t in trainers}
     except ConfigError as error:
         sys.exit(f"error: {error}")
     lm_config = recipe(args.lm_recipe)
-    problem = reuse_problem(out, configs, lm_config)
+    first = next(iter(configs.values()))
+    lm_configs = {LM_DIR: lm_config}
+    if "lm" in systems:
+        lm_configs.update({f"seed{k}/lm": sampling_lm_config(lm_config, first, k) for k in range(args.seeds)})
+    problem = reuse_problem(out, configs, lm_configs)
     if problem:
         sys.exit(f"error: {problem} (use another --out or delete it)")
     os.makedirs(out, exist_ok=True)
 
     started = time.time()
     elapsed = lambda: f"[{(time.time() - started) / 60:.1f} min]"  # noqa: E731
-    for system, config in configs.items():
-        run_dir = os.path.join(out, system)
-        if os.path.exists(os.path.join(run_dir, METRICS_FILE)):
-            print(f"{elapsed()} {system}: reusing the finished run in {run_dir}")
-            continue
-        interrupted = os.path.exists(os.path.join(run_dir, CONFIG_FILE))
-        print(f"{elapsed()} {'resuming' if interrupted else 'training'} {system} in {run_dir}")
-        run(config, run_dir, resume=interrupted, verbose=2)
-
-    # One forward LM for every system: trained on the real training text the runs saw (<= maxlen words).
-    lm_dir = os.path.join(out, LM_DIR)
-    if LanguageModel.exists(lm_dir):
-        print(f"{elapsed()} reusing the real-data LM in {lm_dir}")
-    else:
-        print(f"{elapsed()} real-data LM into {lm_dir}")
-        train_real_data_lm(os.path.join(out, systems[0]), lm_config, lm_dir)
+    for name, config in configs.items():
+        print(f"{elapsed()} {name}", flush=True)
+        train_or_reuse(config, os.path.join(out, name), verbose=2)
+    run_config, tokenizer, _ = load_trainer(os.path.join(out, next(iter(configs))))
+    forward_dir = os.path.join(out, LM_DIR)
+    if LanguageModel.exists(forward_dir):
+        forward_lm = LanguageModel.load(forward_dir)
+    else:  # one forward LM for every system: the real training text the runs saw (<= maxlen words)
+        forward_lm = train_lm(run_config, tokenizer, lm_config, forward_dir)
 
     reports = {}
-    for system in systems:
-        print(f"{elapsed()} evaluating {system}")
-        reports[system] = evaluate(os.path.join(out, system), reference_lm=lm_dir, num_samples=args.num_samples,
-                                   seed=0, verbose=2)
-    table = results_table(reports, args, reports[systems[0]], configs[systems[0]].train.epochs)
-    table += f"\nTotal wall time {elapsed()[1:-1]}.\n"
+    for k in range(args.seeds):
+        reports[k] = {}
+        for system in systems:
+            print(f"{elapsed()} evaluating {system}, seed {k}", flush=True)
+            system_dir = os.path.join(out, f"seed{k}", system)
+            if system == "lm":
+                reports[k][system] = lm_row(run_config, tokenizer, forward_lm, forward_dir,
+                                            lm_configs[f"seed{k}/lm"], system_dir, args.num_samples, seed=k)
+            else:
+                reports[k][system] = evaluate(system_dir, reference_lm=forward_dir, num_samples=args.num_samples,
+                                              seed=k, verbose=2)
+            shutil.copyfile(os.path.join(system_dir, "eval", "samples.txt"),
+                            os.path.join(out, f"samples_{system}_seed{k}.txt"))
+    table = results_table(reports, args, first.train.epochs) + f"\nTotal wall time {elapsed()[1:-1]}.\n"
     with open(os.path.join(out, "table.md"), "w", encoding="utf-8") as f:
         f.write(table)
     with open(os.path.join(out, "reports.json"), "w", encoding="utf-8") as f:

@@ -39,6 +39,6 @@ def test_quick_benchmark_scores_a_system_and_prints_the_paper_rows(benchmark, tm
                     "--score-sentences", "20", *[f"--set={o}" for o in tiny]])
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ae |")]
     assert len(rows) == 1 and rows[0].endswith("| reused |")
-    with pytest.raises(SystemExit, match="holds a run of another config"):
+    with pytest.raises(SystemExit, match="was trained with train.gp_lambda 1.0, now 3.0"):
         benchmark.main(["--quick", "--data-dir", str(data_dir), "--out", str(out), "--systems", "ae",
                         "--score-sentences", "20", *[f"--set={o}" for o in tiny], "--set=train.gp_lambda=3"])

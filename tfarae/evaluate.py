@@ -3,6 +3,7 @@
 Evaluates a trained run with the metrics of ARAE.md §4 and writes into `RUN/eval/`:
   report.json       flat figures (keys defined in `tfarae.metrics.report.REPORT_KEYS`)
   report.md         the same, readable, with samples, interpolations, arithmetic and swap examples
+  samples.txt       the generated sentences the generation suite scored, one per line
   code_stats.png    code norms / covariance traces / neighbour cosine over training epochs
   swap_nll.png      NLL of the original sentence against the number of word swaps (if any has two words)
   lm_forward/       the forward LM trained on the run's training text (cached; reused if the recipe matches)
@@ -33,8 +34,6 @@ import numpy as np
 from tfarae.metrics.report import markdown_report, summary_table
 
 SUITES = ("generation", "robustness", "codes", "transfer")
-
-
 
 
 @dataclasses.dataclass
@@ -92,25 +91,29 @@ def forward_language_model(train_sentences, eval_dir, reference_lm=None, lm_reci
     return lm, _lm_label(lm, directory)
 
 
-def generation_suite(trainer, tokenizer, config, corpus, train, valid, eval_dir, num_samples, reference_lm=None,
-                     lm_recipe="standard", max_eval_sentences=2000, seed=0, verbose=0):
-    """Forward/reverse/real PPL, sample statistics, reconstruction BLEU, interpolation, vector arithmetic.
+def score_samples(samples, forward_lm, forward_label, train, valid, eval_dir, oracle=None, verbose=0):
+    """Scores generated sentences as ARAE.md §4 does; writes them to `eval_dir/samples.txt` and the reverse LM.
+
+    Args:
+        samples: generated sentences (list of str), from any system (an autoencoder, an LM).
+        forward_lm: the `LanguageModel` of the real training text; its recipe and vocabulary are
+            also the reverse LM's. `forward_label` names it in the report.
+        train, valid: the real training and held-out text (`_Split`, or any object with
+            `sentences` and `sentences_as_seen`).
+        oracle: the corpus' grammaticality oracle, if it has one.
 
     Returns:
-        `(figures, details)`: flat report entries and the texts for report.md.
+        Flat report figures: sample statistics, `forward_ppl`, `real_ppl`, `reverse_ppl` (an LM of
+        `forward_lm`'s recipe trained on the samples, scored on the held-out text) with their LMs.
     """
     from tfarae.metrics.generation import sample_statistics
-    from tfarae.metrics.latent import (arithmetic_attributes, interpolate_samples, interpolate_sentences,
-                                       vector_arithmetic)
     from tfarae.metrics.lm import train_language_model
-    from tfarae.metrics.reconstruction import reconstruction_bleu
-    from tfarae.sampling import generate_sentences
 
-    samples = generate_sentences(trainer, tokenizer, num_samples, seed=seed)
+    os.makedirs(eval_dir, exist_ok=True)
+    with open(os.path.join(eval_dir, "samples.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(f"{sample}\n" for sample in samples))
     figures = {"num_samples": len(samples)}
-    figures.update(sample_statistics(samples, train.sentences_as_seen, corpus.oracle))
-
-    forward_lm, forward_label = forward_language_model(train.sentences, eval_dir, reference_lm, lm_recipe, verbose)
+    figures.update(sample_statistics(samples, train.sentences_as_seen, oracle))
     figures["lm_recipe"] = forward_lm.config.name
     figures["forward_ppl"] = forward_lm.perplexity(samples)
     figures["forward_ppl_lm"] = forward_label
@@ -123,6 +126,24 @@ def generation_suite(trainer, tokenizer, config, corpus, train, valid, eval_dir,
     figures["reverse_ppl"] = reverse_lm.perplexity(valid.sentences)
     figures["reverse_ppl_lm"] = _lm_label(reverse_lm, reverse_dir)
     figures["held_out_sentences"] = len(valid.sentences)
+    return figures
+
+
+def generation_suite(trainer, tokenizer, config, corpus, train, valid, eval_dir, num_samples, reference_lm=None,
+                     lm_recipe="standard", max_eval_sentences=2000, seed=0, verbose=0):
+    """Forward/reverse/real PPL, sample statistics, reconstruction BLEU, interpolation, vector arithmetic.
+
+    Returns:
+        `(figures, details)`: flat report entries and the texts for report.md.
+    """
+    from tfarae.metrics.latent import (arithmetic_attributes, interpolate_samples, interpolate_sentences,
+                                       vector_arithmetic)
+    from tfarae.metrics.reconstruction import reconstruction_bleu
+    from tfarae.sampling import generate_sentences
+
+    samples = generate_sentences(trainer, tokenizer, num_samples, seed=seed)
+    forward_lm, forward_label = forward_language_model(train.sentences, eval_dir, reference_lm, lm_recipe, verbose)
+    figures = score_samples(samples, forward_lm, forward_label, train, valid, eval_dir, corpus.oracle, verbose)
 
     bleu_ids = valid.token_ids[:max_eval_sentences]
     figures["reconstruction_bleu"] = reconstruction_bleu(trainer, tokenizer, bleu_ids)

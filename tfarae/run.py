@@ -15,7 +15,7 @@ import keras
 
 from tfarae import distributed_loop
 from tfarae.callbacks import NaNGuard, SampleWriter, SamplingFit
-from tfarae.config import ConfigError, load_config, save_config
+from tfarae.config import ConfigError, config_differences, load_config, save_config
 from tfarae.data.pipeline import encode_sentences, eval_dataset, sentences_as_seen, train_dataset
 from tfarae.data.sources import load_corpus
 from tfarae.data.tokenizer import split_words
@@ -250,6 +250,15 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
     return metrics
 
 
+def run_mismatch(run_dir, config):
+    """Returns None if `run_dir` holds no run or a run of `config`, else one line naming what differs."""
+    saved = os.path.join(run_dir, CONFIG_FILE)
+    if not os.path.exists(saved):
+        return None
+    found = config_differences(dataclasses.asdict(load_config(saved)), dataclasses.asdict(config))
+    return f"{run_dir} was trained with {'; '.join(found)}" if found else None
+
+
 def train_or_reuse(config, run_dir, verbose="auto"):
     """Trains `config` into `run_dir`, resuming an interrupted run of it and keeping a finished one.
 
@@ -257,16 +266,15 @@ def train_or_reuse(config, run_dir, verbose="auto"):
         Minutes spent training, or None when `run_dir` already held the finished run.
 
     Raises:
-        ConfigError: `run_dir` holds a run of another config.
+        ConfigError: `run_dir` holds a run of another config (the message names the differences).
     """
-    saved = os.path.join(run_dir, CONFIG_FILE)
-    if os.path.exists(saved):
-        if dataclasses.asdict(load_config(saved)) != dataclasses.asdict(config):
-            raise ConfigError(f"{run_dir} holds a run of another config")
-        if os.path.exists(os.path.join(run_dir, METRICS_FILE)):
-            return None
+    problem = run_mismatch(run_dir, config)
+    if problem:
+        raise ConfigError(problem)
+    if os.path.exists(os.path.join(run_dir, METRICS_FILE)):
+        return None
     start = time.time()
-    run(config, run_dir, resume=os.path.exists(saved), verbose=verbose)
+    run(config, run_dir, resume=os.path.exists(os.path.join(run_dir, CONFIG_FILE)), verbose=verbose)
     return (time.time() - start) / 60
 
 

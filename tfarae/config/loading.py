@@ -109,3 +109,18 @@ def save_config(config, path):
     """Writes the fully resolved `config` as YAML to `path`."""
     with open(path, "w", encoding="utf-8") as f:
         yaml.safe_dump(dataclasses.asdict(config), f, sort_keys=False)
+
+
+def config_differences(stored, current, prefix=""):
+    """Returns `["<dotted key> <stored>, now <current>", ...]`, one per leaf where two nested dicts differ.
+
+    Pass configs as `dataclasses.asdict(config)`; other nested dicts (an LM recipe) work the same.
+    """
+    lines = []
+    for key in sorted(stored.keys() | current.keys()):
+        old, new = stored.get(key), current.get(key)
+        if isinstance(old, dict) and isinstance(new, dict):
+            lines += config_differences(old, new, f"{prefix}{key}.")
+        elif old != new:
+            lines.append(f"{prefix}{key} {old!r}, now {new!r}")
+    return lines
