@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -244,3 +245,19 @@ def test_transfer_suite_is_refused_for_an_unconditional_run(tiny_run_dir, capsys
     with pytest.raises(SystemExit):
         evaluate.main(["--run-dir", tiny_run_dir, "--suite", "transfer"])
     assert capsys.readouterr().err.strip().endswith("was trained with train.trainer: arae, not transfer")
+
+
+def test_samples_without_words_get_a_null_reverse_ppl_with_a_note(tmp_path):
+    from tfarae.evaluate import score_samples
+    from tfarae.metrics.lm import train_language_model
+
+    real = generate(200, seed=1)
+    forward = train_language_model(real, "tiny")
+    split = types.SimpleNamespace(sentences=real, sentences_as_seen=real)
+    figures = score_samples(["", "", "a dog ."], forward, "tiny LM", split, split, str(tmp_path / "eval"))
+    assert figures["reverse_ppl"] is None and figures["reverse_ppl_note"] == "2 of 3 samples are empty: no reverse LM"
+    assert figures["forward_ppl"] > 1 and figures["distinct_fraction"] == 2 / 3
+    assert (tmp_path / "eval" / "samples.txt").read_text() == "\n\na dog .\n"
+    figures = score_samples(real[:50] + [""] * 50, forward, "tiny LM", split, split, str(tmp_path / "eval"))
+    assert figures["reverse_ppl"] > 1 and "reverse_ppl_note" not in figures
+    assert (tmp_path / "eval" / "samples.txt").read_text().splitlines() == real[:50] + [""] * 50

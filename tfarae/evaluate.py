@@ -104,7 +104,8 @@ def score_samples(samples, forward_lm, forward_label, train, valid, eval_dir, or
 
     Returns:
         Flat report figures: sample statistics, `forward_ppl`, `real_ppl`, `reverse_ppl` (an LM of
-        `forward_lm`'s recipe trained on the samples, scored on the held-out text) with their LMs.
+        `forward_lm`'s recipe trained on the non-empty samples, scored on the held-out text) with
+        their LMs; `reverse_ppl` is None, with `reverse_ppl_note`, when fewer than two samples have a word.
     """
     from tfarae.metrics.generation import sample_statistics
     from tfarae.metrics.lm import train_language_model
@@ -119,13 +120,18 @@ def score_samples(samples, forward_lm, forward_label, train, valid, eval_dir, or
     figures["forward_ppl_lm"] = forward_label
     figures["real_ppl"] = forward_lm.perplexity(valid.sentences)
     figures["real_ppl_lm"] = forward_label
-    print(f"training the reverse LM ({forward_lm.config.name}) on {len(samples)} generated sentences")
-    reverse_lm = train_language_model(samples, forward_lm.config, vocabulary=forward_lm.vocabulary, verbose=verbose)
+    figures["held_out_sentences"] = len(valid.sentences)
+    sentences = [sample for sample in samples if sample.strip()]  # an empty sample is no sentence to learn
+    if len(sentences) < 2:  # a collapsed model: too little to train (and early-stop) a reverse LM on
+        figures.update(reverse_ppl=None, reverse_ppl_note=f"{len(samples) - len(sentences)} of {len(samples)} "
+                                                          "samples are empty: no reverse LM")
+        return figures
+    print(f"training the reverse LM ({forward_lm.config.name}) on {len(sentences)} generated sentences")
+    reverse_lm = train_language_model(sentences, forward_lm.config, vocabulary=forward_lm.vocabulary, verbose=verbose)
     reverse_dir = os.path.join(eval_dir, "lm_reverse")
     reverse_lm.save(reverse_dir)
     figures["reverse_ppl"] = reverse_lm.perplexity(valid.sentences)
     figures["reverse_ppl_lm"] = _lm_label(reverse_lm, reverse_dir)
-    figures["held_out_sentences"] = len(valid.sentences)
     return figures
 
 

@@ -15,6 +15,7 @@ REPORT_KEYS = {
     "reverse_ppl": "perplexity of held-out real text under an LM trained on the generated sentences "
                    "(same recipe and vocabulary as the forward LM)",
     "reverse_ppl_lm": "which LM: recipe name and directory",
+    "reverse_ppl_note": "why reverse_ppl is null: fewer than two samples have a word (only then present)",
     "held_out_sentences": "held-out real sentences scored by real_ppl and reverse_ppl",
     "distinct_fraction": "distinct generated sentences / generated sentences",
     "novel_fraction": "share of generated sentences that are not training sentences",
