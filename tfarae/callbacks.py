@@ -1,9 +1,10 @@
-"""Training callbacks: the sampling fit, per-epoch samples, and the NaN guard."""
+"""Training callbacks: the sampling fit, per-epoch samples (sentences or PNG pictures), and the NaN guard."""
 
 import math
 import os
 
 import keras
+import tensorflow as tf
 
 from tfarae.sampling import generate_sentences, reconstruct_sentences
 
@@ -60,6 +61,53 @@ class SampleWriter(keras.callbacks.Callback):
             f.write("# generated\n" + "\n".join(generated) + "\n\n# reconstructed (input => output)\n")
             f.write("\n".join(f"{a} => {b}" for a, b in zip(self.valid_sentences, reconstructed)) + "\n")
         print(f"\nepoch {epoch + 1} samples: " + " | ".join(generated[:3]))
+
+
+class ImageSampleWriter(keras.callbacks.Callback):
+    """Writes `directory/epoch_NNN.png` and `directory/epoch_NNN_interpolation.png` after each epoch (image models).
+
+    The grid shows the Bernoulli means (pixel probabilities, black 0 to white 1) of `num` images
+    decoded from `trainer.codes_from_noise` of fixed noise, `columns` per row; the strip decodes
+    `steps` points of the straight line between two further noise vectors (the ARAE paper's
+    interpolation in z for ARAE; in the prior's or the fitted Gaussian's noise for the others).
+    The noise is the same every epoch, so the pictures compare across epochs.
+
+    Args:
+        directory: where the PNGs go.
+        num: images in the grid (0: no pictures).
+        seed: the noise seed.
+        columns: images per row of the grid.
+        steps: images in the interpolation strip.
+    """
+
+    def __init__(self, directory, num, seed=0, columns=10, steps=10):
+        super().__init__()
+        self.directory = directory
+        self.num = num
+        self.seed = seed
+        self.columns = columns
+        self.steps = steps
+
+    def pictures(self, trainer):
+        """Returns `(grid [num, H, W, 1], strip [1, steps, H, W, 1])` of Bernoulli means in [0, 1]."""
+        from tfarae.metrics.latent import linear_path
+
+        noise = tf.random.stateless_normal([self.num, trainer.noise_dim], seed=[self.seed, 0])
+        start, end = tf.random.stateless_normal([2, trainer.noise_dim], seed=[self.seed, 1]).numpy()
+        path = tf.constant(linear_path(start, end, self.steps), tf.float32)
+        means = trainer.decoder.means(trainer.codes_from_noise(tf.concat([noise, path], 0))).numpy()
+        return means[: self.num], means[None, self.num :]
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.num:
+            return
+        from tfarae.metrics.image_plots import write_image_grid, write_interpolation_strips
+
+        grid, strip = self.pictures(self.model)
+        os.makedirs(self.directory, exist_ok=True)
+        name = os.path.join(self.directory, f"epoch_{epoch + 1:03d}")
+        write_image_grid(grid, f"{name}.png", columns=min(self.columns, self.num))
+        write_interpolation_strips(strip, f"{name}_interpolation.png")
 
 
 class NaNGuard(keras.callbacks.Callback):

@@ -14,8 +14,9 @@ import warnings
 import keras
 
 from tfarae import distributed_loop
-from tfarae.callbacks import NaNGuard, SampleWriter, SamplingFit
+from tfarae.callbacks import ImageSampleWriter, NaNGuard, SampleWriter, SamplingFit
 from tfarae.config import ConfigError, config_differences, load_config, save_config
+from tfarae.data.images import eval_image_dataset, load_images, train_image_dataset
 from tfarae.data.pipeline import encode_sentences, eval_dataset, sentences_as_seen, train_dataset
 from tfarae.data.sources import load_corpus
 from tfarae.data.tokenizer import split_words
@@ -129,6 +130,92 @@ def _check_data_fits(config, train, valid, names):
         raise ConfigError(f"data: no validation {fitting}")
 
 
+class _Sentences:
+    """A run's text: corpus, tokenizer, encoded splits, and what `run` does with them (`load_run_data`).
+
+    Every modality's run data has: `train_inputs` (every training input, which the sampling fit
+    reads), `make_trainer(config)`, `save(out_dir, resume)`, `datasets(config, trainer)`,
+    `sample_callbacks(config, out_dir)` and `final_metrics(trainer, config, evaluation)`.
+    """
+
+    def __init__(self, config, run_dir, resume):
+        self.corpus = load_corpus(config.data)
+        self.tokenizer = make_tokenizer(config.data, _vocabulary(config.data, self.corpus.train, run_dir, resume))
+        self.train = encode_sentences(self.tokenizer, self.corpus.train, self.corpus.train_labels)
+        self.valid = encode_sentences(self.tokenizer, self.corpus.valid, self.corpus.valid_labels)
+        print(f"data: {len(self.train.sentences)} training / {len(self.valid.sentences)} validation sentences; "
+              f"dropped {self.train.num_dropped} / {self.valid.num_dropped} empty or longer than "
+              f"maxlen={config.data.maxlen}; vocabulary {self.tokenizer.vocab_size}")
+        _check_data_fits(config, self.train, self.valid,
+                         self.corpus.label_names if config.train.trainer == "transfer" else ())
+        self.train_inputs = self.train.token_ids
+
+    def make_trainer(self, config):
+        return make_trainer(config, self.tokenizer.vocab_size, self.tokenizer.sequence_length)
+
+    def save(self, out_dir, resume):
+        if not resume:
+            save_vocabulary(self.tokenizer.vocabulary, os.path.join(out_dir, VOCAB_FILE))
+
+    def datasets(self, config, trainer):
+        return (train_dataset(self.train, config.train.batch_size, trainer.fresh_batches, config.data.shuffle_buffer,
+                              config.train.seed, num_classes=trainer.num_classes),
+                eval_dataset(self.valid, config.train.batch_size))
+
+    def sample_callbacks(self, config, out_dir):
+        return [
+            SampleWriter(self.tokenizer, self.valid.sentences, os.path.join(out_dir, "samples"),
+                         config.train.num_samples_per_epoch, seed=config.train.seed),
+            # Adds code-space statistics to the epoch logs, so TensorBoard (after it) records them.
+            CodeStatistics(self.valid.token_ids[:1000], os.path.join(out_dir, CODE_STATS_FILE), seed=config.train.seed),
+        ]
+
+    def final_metrics(self, trainer, config, evaluation):
+        return final_metrics(trainer, self.tokenizer, config, self.train, evaluation, self.corpus.oracle)
+
+
+class _Images:
+    """A run's binarized images (`data.modality: image`), with the interface of `_Sentences`."""
+
+    def __init__(self, config, run_dir, resume):
+        self.train, self.valid = load_images(config.data)
+        print(f"data: {len(self.train.pixels)} training / {len(self.valid.pixels)} validation images "
+              f"({config.data.image_source})")
+        if len(self.train.pixels) < config.train.batch_size:
+            raise ConfigError(f"train.batch_size: {config.train.batch_size} is more than the {len(self.train.pixels)} "
+                              "training images")
+        self.train_inputs = self.train.pixels
+
+    def make_trainer(self, config):
+        return make_trainer(config)
+
+    def save(self, out_dir, resume):
+        """Images need no vocabulary: nothing to save."""
+
+    def datasets(self, config, trainer):
+        return (train_image_dataset(self.train, config.train.batch_size, config.train.seed, config.data.shuffle_buffer,
+                                    fresh_batches=trainer.fresh_batches),
+                eval_image_dataset(self.valid, config.train.batch_size))
+
+    def sample_callbacks(self, config, out_dir):
+        return [ImageSampleWriter(os.path.join(out_dir, "samples"), config.train.num_samples_per_epoch,
+                                  seed=config.train.seed)]
+
+    def final_metrics(self, trainer, config, evaluation):
+        """The validation evaluation: `reconstruction_loss` (NLL, nats per image), `reconstruction_accuracy`
+        (pixel accuracy) and the trainer's own figures; no sample statistics (they are the text's)."""
+        return {k: float(v) for k, v in evaluation.items()}
+
+
+def load_run_data(config, run_dir, resume):
+    """Returns the run data of `config.data.modality` (`_Sentences` or `_Images`), loaded and checked against `config`.
+
+    Raises:
+        ConfigError: the data cannot feed `config` (too few examples for a batch, ...).
+    """
+    return (_Images if config.data.modality == "image" else _Sentences)(config, run_dir, resume)
+
+
 def _resolve_auto_precision(config, replica_batch):
     """Returns `config` with `runtime.precision: auto` replaced by the policy measured faster here (printed)."""
     speedup = bfloat16_speedup(replica_batch, config.model.hidden_dim)
@@ -197,19 +284,11 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
         config = _resolve_auto_precision(config, config.train.batch_size // strategy.num_replicas_in_sync)
     print(f"strategy: {type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s)"
           + ("" if chief else "; this worker writes to a scratch directory, the chief writes the run"))
-    corpus = load_corpus(config.data)
-    tokenizer = make_tokenizer(config.data, _vocabulary(config.data, corpus.train, run_dir, resume))
-    train = encode_sentences(tokenizer, corpus.train, corpus.train_labels)
-    valid = encode_sentences(tokenizer, corpus.valid, corpus.valid_labels)
-    print(f"data: {len(train.sentences)} training / {len(valid.sentences)} validation sentences; dropped "
-          f"{train.num_dropped} / {valid.num_dropped} empty or longer than maxlen={config.data.maxlen}; "
-          f"vocabulary {tokenizer.vocab_size}")
-    _check_data_fits(config, train, valid, corpus.label_names if config.train.trainer == "transfer" else ())
+    data = load_run_data(config, run_dir, resume)
 
-    steps_per_epoch = config.train.steps_per_epoch or len(train.token_ids) // config.train.batch_size
+    steps_per_epoch = config.train.steps_per_epoch or len(data.train_inputs) // config.train.batch_size
     with strategy.scope():
-        trainer = compile_trainer(make_trainer(config, tokenizer.vocab_size, tokenizer.sequence_length), config,
-                                  iterations=config.train.epochs * steps_per_epoch)
+        trainer = compile_trainer(data.make_trainer(config), config, iterations=config.train.epochs * steps_per_epoch)
     if config.runtime.strategy == "tpu":
         trainer.jit_compile = True  # TPUs compile every step with XLA: take the static-shape path
     if resume:
@@ -217,22 +296,16 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
     out_dir = run_dir if chief else _worker_dir(run_dir, resume)
     os.makedirs(out_dir, exist_ok=True)
     save_config(config, os.path.join(out_dir, CONFIG_FILE))
-    if not resume:
-        save_vocabulary(tokenizer.vocabulary, os.path.join(out_dir, VOCAB_FILE))
+    data.save(out_dir, resume)
 
-    train_ds = train_dataset(train, config.train.batch_size, trainer.fresh_batches, config.data.shuffle_buffer,
-                             config.train.seed, num_classes=trainer.num_classes)
-    valid_ds = eval_dataset(valid, config.train.batch_size)
+    train_ds, valid_ds = data.datasets(config, trainer)
     checkpoint = os.path.join(out_dir, CHECKPOINT_FILE)
     all_callbacks = [
         NaNGuard(checkpoint, os.path.join(out_dir, INITIAL_CHECKPOINT_FILE), policy=config.train.nan_policy),
         # Before the backup and the checkpoint, which then hold the fit (the AE baseline's code Gaussian).
-        SamplingFit(train.token_ids),
+        SamplingFit(data.train_inputs),
         keras.callbacks.BackupAndRestore(os.path.join(out_dir, BACKUP_DIR), delete_checkpoint=False),
-        SampleWriter(tokenizer, valid.sentences, os.path.join(out_dir, "samples"),
-                     config.train.num_samples_per_epoch, seed=config.train.seed),
-        # Adds code-space statistics to the epoch logs, so TensorBoard (after it) records them.
-        CodeStatistics(valid.token_ids[:1000], os.path.join(out_dir, CODE_STATS_FILE), seed=config.train.seed),
+        *data.sample_callbacks(config, out_dir),  # samples (and the text's code statistics)
         keras.callbacks.ModelCheckpoint(checkpoint, save_weights_only=True),
         keras.callbacks.TensorBoard(os.path.join(out_dir, "logs")),
         *callbacks,
@@ -240,7 +313,7 @@ def run(config, run_dir, resume=False, verbose="auto", callbacks=()):
     try:
         evaluation = _fit_and_evaluate(trainer, strategy, config, train_ds, valid_ds, all_callbacks,
                                        verbose if chief else 0)
-        metrics = final_metrics(trainer, tokenizer, config, train, evaluation, corpus.oracle)
+        metrics = data.final_metrics(trainer, config, evaluation)
         metrics["iterations"] = int(trainer.iteration.numpy())
         with open(os.path.join(out_dir, METRICS_FILE), "w", encoding="utf-8") as f:
             json.dump(metrics, f, indent=2)

@@ -9,7 +9,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from tfarae.trainers.base import apply_gradients, features, global_mean, replica_rows, replica_share_for_tracker
+from tfarae.trainers.base import apply_gradients, global_mean, model_inputs, replica_rows, replica_share_for_tracker
 from tfarae.trainers.regularized import PriorTrainer
 
 
@@ -109,7 +109,7 @@ class AAETrainer(PriorTrainer):
         self.adversarial_trackers["encoder_adversary_loss"].update_state(replica_share_for_tracker(loss))
 
     def train_step(self, data):
-        token_ids = features(data)["token_ids"]
+        token_ids = model_inputs(data)
         codes = self._autoencoder_step(token_ids)
         self._discriminator_step(codes)
         self._encoder_adversary_step(token_ids)

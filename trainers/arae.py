@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from tfarae.trainers.base import (AutoencoderTrainer, apply_gradients, features, global_mean, num_replicas,
+from tfarae.trainers.base import (AutoencoderTrainer, apply_gradients, global_mean, model_inputs, num_replicas,
                                   replica_rows, replica_share_for_tracker)
 
 
@@ -41,7 +41,8 @@ class ARAETrainer(AutoencoderTrainer):
             batch than the autoencoder's makes the iteration cheaper (the reference uses 64 for both).
         **kwargs: `AutoencoderTrainer` arguments.
 
-    `train_step` input: `token_ids [B, T]` and `fresh_token_ids [B, gan_rounds * (critic_steps + 1), T]`.
+    `train_step` input: `token_ids [B, T]` and `fresh_token_ids [B, gan_rounds * (critic_steps + 1), T]`
+    (image models: `pixels [B, H, W, 1]` and `fresh_pixels [B, gan_rounds * (critic_steps + 1), H, W, 1]`).
     """
 
     component_names = AutoencoderTrainer.component_names + ("generator", "critic")
@@ -176,11 +177,11 @@ class ARAETrainer(AutoencoderTrainer):
         """Critic steps on `fresh[:, :-1]`, the encoder adversary on `fresh[:, -1]`, then the generator.
 
         Args:
-            fresh: int `[B, critic_steps + 1, T]` real batches.
+            fresh: int `[B, critic_steps + 1, T]` real batches (images: `[B, critic_steps + 1, H, W, 1]`).
         """
-        batch_size, length = ops.shape(fresh)[0], ops.shape(fresh)[2]
+        batch_size, example_shape = ops.shape(fresh)[0], ops.shape(fresh)[2:]
         # The encoder does not change during the critic steps: encode all their batches in one pass.
-        critic_ids = ops.reshape(fresh[:, : self.critic_steps], (-1, length))
+        critic_ids = ops.reshape(fresh[:, : self.critic_steps], (-1, *example_shape))
         real_codes = ops.reshape(ops.stop_gradient(self.encoder(critic_ids)), (batch_size, self.critic_steps, -1))
         steps = [self._critic_step(real_codes[:, k]) for k in range(self.critic_steps)]
         for name in steps[0]:  # one update per tracker: the same means, far fewer small ops than one per step
@@ -204,9 +205,8 @@ class ARAETrainer(AutoencoderTrainer):
             self._gan_round(fresh[:, start : start + self.critic_steps + 1])
 
     def train_step(self, data):
-        data = features(data)
-        self._autoencoder_step(data["token_ids"])
-        self._gan_rounds(data["fresh_token_ids"])
+        self._autoencoder_step(model_inputs(data))
+        self._gan_rounds(model_inputs(data, fresh=True))
         self.iteration.assign_add(1)
         return {m.name: m.result() for m in self.metrics}
 

@@ -16,10 +16,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from tfarae.data.tokenizer import BOS_ID, PAD_ID
-from tfarae.losses import token_cross_entropy
 
-TOKEN_BUCKET = 64  # gathered token counts are rounded up to a multiple of this (one loss compilation each)
+INPUT_KEYS = ("token_ids", "pixels")  # a batch's model input: text (tfarae.data.pipeline) or images (tfarae.data.images)
 
 
 def global_sum(value):
@@ -68,6 +66,20 @@ def features(data):
     return keras.utils.unpack_x_y_sample_weight(data)[0] if isinstance(data, tuple) else data
 
 
+def model_inputs(data, fresh=False):
+    """Returns the model input of a step's `data`: `token_ids` or `pixels` (with `fresh`: `fresh_token_ids`, `fresh_pixels`).
+
+    The one place the trainers read a batch by modality; everything downstream goes through the
+    encoder and the decoder's `reconstruction_terms`.
+    """
+    data = features(data)
+    for key in INPUT_KEYS:
+        key = f"fresh_{key}" if fresh else key
+        if key in data:
+            return data[key]
+    raise KeyError(f"a batch needs one of {', '.join(INPUT_KEYS)} (fresh: prefixed fresh_); got {', '.join(data)}")
+
+
 def apply_gradients(optimizer, grads, variables, clipnorm=None):
     """Applies `grads`, clipping their global norm across replicas first when `clipnorm` is set.
 
@@ -99,15 +111,17 @@ class AutoencoderTrainer(keras.Model):
     """Encoder + decoder trained to reconstruct, with annealed Gaussian noise on the codes.
 
     Args:
-        encoder: `tfarae.models.Encoder`.
-        decoder: `tfarae.models.Decoder`.
+        encoder: `tfarae.models.Encoder` or an image encoder (`MLPImageEncoder`, `ConvImageEncoder`).
+        decoder: `tfarae.models.Decoder` or a Bernoulli image decoder: anything with
+            `reconstruction_terms`, `target_weights` and `target_dtype` (the decoder owns its loss).
         noise_std: initial std of the code noise (ARAE's `noise_r`).
         noise_anneal: factor applied to the std every `noise_anneal_every` iterations.
         noise_anneal_every: iterations between annealing steps.
         ae_clipnorm: global-norm clip of the autoencoder gradients.
         seed: seed of every noise source.
 
-    `train_step` input: a dict with `token_ids` int `[B, T]`.
+    `train_step` input: a dict with `token_ids` int `[B, T]`, or `pixels` float `[B, H, W, 1]` for
+    image models (`model_inputs`); the trainers' code names either `token_ids`.
     """
 
     fresh_batches = 0  # extra real batches each step needs (see `tfarae.data.pipeline`)
@@ -146,11 +160,10 @@ class AutoencoderTrainer(keras.Model):
         """Creates every variable eagerly (variables born inside the traced step break the optimizers).
 
         Args:
-            input_shape: `(batch, T)` of `token_ids`.
+            input_shape: `(batch, T)` of `token_ids`, or `(batch, H, W, 1)` of `pixels`.
         """
-        token_ids = ops.zeros((2, input_shape[1]), dtype="int32")
-        codes = self.encoder(token_ids)
-        self.decoder((token_ids, codes))
+        inputs = ops.zeros((2, *input_shape[1:]), dtype=self.decoder.target_dtype)
+        self.decoder.reconstruction_terms(inputs, self.encoder(inputs), static_shapes=True)
         self.built = True
 
     def compile(self, ae_optimizer, **kwargs):
@@ -194,39 +207,23 @@ class AutoencoderTrainer(keras.Model):
         return self.noise_std * ops.power(self.noise_anneal, steps)
 
     def reconstruction(self, token_ids, codes, training=False, decoder=None):
-        """Teacher-forced reconstruction of `token_ids [B, T]` from `codes [B, C]`, the decoder in `training` mode.
+        """Reconstruction of `token_ids` (or pixels) from `codes [B, C]`, the decoder in `training` mode.
 
+        The decoder computes its own loss terms (`reconstruction_terms`: the teacher-forced
+        cross-entropy of `tfarae.models.decoder.SentenceReconstruction`, or an image decoder's
+        Bernoulli likelihood); under XLA (`jit_compile`) it is asked for static shapes.
         `decoder` is one with the interface of `tfarae.models.Decoder` (a class's decoder of a
         `ConditionalDecoder`); None: `self.decoder`.
 
-        Without XLA the softmax layer runs only on real tokens (gathered out of the padding, their
-        count rounded up to a multiple of `TOKEN_BUCKET` so the fused loss compiles for few
-        shapes), the largest saving in the step; under XLA (static shapes) it runs on every
-        position, masked.
-
         Returns:
-            `(loss, token_losses [B, T], correct [B, T], mask [B, T])`: `loss` is the cross-entropy
-            summed over real tokens (words and `<eos>`) divided by the global token count;
-            `token_losses` and `correct` (1.0 where the target is the argmax) are 0 at padding.
+            `(loss, losses, correct, weights)`: `loss` is `losses` summed over the replica divided by
+            the global sum of `weights`. Text: per token `[B, T]` (0 at padding, `weights` the
+            mask), so `loss` is nats per token; images: per image `[B]` (the NLL and the share of
+            pixels whose rounded mean is right, `weights` 1), so `loss` is nats per image.
         """
         decoder = decoder or self.decoder
-        batch_size = ops.shape(token_ids)[0]
-        input_ids = ops.concatenate([ops.full((batch_size, 1), BOS_ID, dtype="int32"), token_ids[:, :-1]], axis=1)
-        hidden = decoder((input_ids, codes), training=training)
-        real = ops.not_equal(token_ids, PAD_ID)
-        mask = ops.cast(real, "float32")
-        if self.jit_compile:
-            losses, correct = token_cross_entropy(decoder.logits(hidden), token_ids)
-        else:
-            positions = tf.where(real)
-            count = tf.shape(positions)[0]
-            padded = tf.concat([positions, tf.repeat(positions[:1], -count % TOKEN_BUCKET, axis=0)], axis=0)
-            losses, correct = token_cross_entropy(decoder.logits(tf.gather_nd(hidden, padded)),
-                                                  tf.gather_nd(token_ids, padded))
-            shape = tf.shape(token_ids, out_type=tf.int64)
-            losses = tf.scatter_nd(positions, losses[:count], shape)
-            correct = tf.scatter_nd(positions, correct[:count], shape)
-        losses, correct = losses * mask, correct * mask
+        losses, correct, mask = decoder.reconstruction_terms(token_ids, codes, training=training,
+                                                            static_shapes=self.jit_compile)
         loss = ops.sum(losses) / global_sum(ops.sum(mask))
         return loss, losses, correct, mask
 
@@ -269,13 +266,13 @@ class AutoencoderTrainer(keras.Model):
 
     def train_step(self, data):
         data = features(data)
-        self._autoencoder_step(data["token_ids"])
+        self._autoencoder_step(model_inputs(data))
         self.iteration.assign_add(1)
         return {m.name: m.result() for m in self.metrics}
 
     def test_step(self, data):
         data = features(data)
-        token_ids = data["token_ids"]
+        token_ids = model_inputs(data)
         _, token_losses, correct, mask = self.reconstruction(token_ids, self.encoder(token_ids),
                                                              decoder=self.evaluation_decoder(data))
         self._track_reconstruction(token_losses, correct, mask)

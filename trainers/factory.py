@@ -2,8 +2,10 @@
 
 import keras
 
+from tfarae.data.images import IMAGE_SHAPE
 from tfarae.data.sources import label_names
-from tfarae.models import CodeClassifier, ConditionalDecoder, Critic, Decoder, Encoder, Generator
+from tfarae.models import (CodeClassifier, ConditionalDecoder, ConvImageDecoder, ConvImageEncoder, Critic, Decoder,
+                           Encoder, Generator, MLPImageDecoder, MLPImageEncoder)
 from tfarae.models.priors import make_prior
 from tfarae.trainers.aae import AAETrainer
 from tfarae.trainers.arae import ARAETrainer
@@ -36,7 +38,30 @@ def family_arguments(config):
     return dict(mmd_lambda=train.mmd_lambda, mmd_scales=train.mmd_scales)
 
 
-def make_trainer(config, vocab_size, sequence_length):
+def image_autoencoder(model, head, dtype):
+    """Returns `(encoder, decoder)` of images for a `ModelConfig`: `model.image_network`, code size `model.hidden_dim`."""
+    if model.image_network == "conv":
+        return (ConvImageEncoder(model.hidden_dim, model.image_filters, model.image_dense_units, head=head,
+                                 name="encoder", dtype=dtype),
+                ConvImageDecoder(model.hidden_dim, model.image_filters, model.image_dense_units, IMAGE_SHAPE,
+                                 name="decoder", dtype=dtype))
+    return (MLPImageEncoder(model.hidden_dim, model.image_encoder_hidden, model.image_batchnorm, head=head,
+                            name="encoder", dtype=dtype),
+            MLPImageDecoder(model.hidden_dim, model.image_decoder_hidden, model.image_batchnorm, IMAGE_SHAPE,
+                            name="decoder", dtype=dtype))
+
+
+def _sentence_decoder(model, num_classes, vocab_size, dtype):
+    """Returns the text decoder: class-conditional when `num_classes` > 0."""
+    decoding = dict(init_scale=model.init_scale, output_dtype=model.output_dtype, name="decoder", dtype=dtype)
+    if num_classes:
+        return ConditionalDecoder(num_classes, vocab_size, model.embedding_dim, model.hidden_dim, model.hidden_dim,
+                                  conditioning=model.conditioning, label_embedding_dim=model.label_embedding_dim,
+                                  **decoding)
+    return Decoder(vocab_size, model.embedding_dim, model.hidden_dim, model.hidden_dim, **decoding)
+
+
+def make_trainer(config, vocab_size=None, sequence_length=None):
     """Returns the built (all variables created) but uncompiled trainer of `config.train.trainer`.
 
     Every sub-model gets the dtype policy `config.runtime.precision` (float32 variables; mixed
@@ -44,26 +69,29 @@ def make_trainer(config, vocab_size, sequence_length):
     global Keras policy is neither read nor changed. The decoder's softmax layer keeps
     `config.model.output_dtype`.
 
+    With `data.modality: image` the encoder and decoder are the image ones (`image_autoencoder`)
+    and every other component is the same.
+
     Args:
         config: a validated `tfarae.config.Config`.
-        vocab_size: V, including special tokens.
-        sequence_length: T, `maxlen + 1`.
+        vocab_size: V, including special tokens (text only).
+        sequence_length: T, `maxlen + 1` (text only).
     """
     model, train, dtype = config.model, config.train, config.runtime.precision
     if dtype == "auto":
         raise ValueError("runtime.precision: auto must be resolved first (tfarae.run.run measures it)")
     keras.utils.set_random_seed(train.seed)
     family = FAMILY.get(train.trainer)
-    encoder = Encoder(vocab_size, model.embedding_dim, model.hidden_dim, init_scale=model.init_scale,
-                      head=family.encoder_head if family else "unit_sphere", name="encoder", dtype=dtype)
-    decoding = dict(init_scale=model.init_scale, output_dtype=model.output_dtype, name="decoder", dtype=dtype)
+    head = family.encoder_head if family else "unit_sphere"
     num_classes = len(label_names(config.data)) if train.trainer == "transfer" else 0
-    if num_classes:
-        decoder = ConditionalDecoder(num_classes, vocab_size, model.embedding_dim, model.hidden_dim, model.hidden_dim,
-                                     conditioning=model.conditioning, label_embedding_dim=model.label_embedding_dim,
-                                     **decoding)
+    if config.data.modality == "image":
+        encoder, decoder = image_autoencoder(model, head, dtype)
+        input_shape = (None, *IMAGE_SHAPE)
     else:
-        decoder = Decoder(vocab_size, model.embedding_dim, model.hidden_dim, model.hidden_dim, **decoding)
+        encoder = Encoder(vocab_size, model.embedding_dim, model.hidden_dim, init_scale=model.init_scale, head=head,
+                          name="encoder", dtype=dtype)
+        decoder = _sentence_decoder(model, num_classes, vocab_size, dtype)
+        input_shape = (None, sequence_length)
     common = dict(noise_std=train.noise_std, noise_anneal=train.noise_anneal,
                   noise_anneal_every=train.noise_anneal_every, ae_clipnorm=train.ae_clipnorm, seed=train.seed)
     if train.trainer == "ae":
@@ -86,7 +114,7 @@ def make_trainer(config, vocab_size, sequence_length):
                                       classifier_lambda=train.classifier_lambda, **gan)
         else:
             trainer = ARAETrainer(encoder, decoder, generator, critic, **gan)
-    trainer.build((None, sequence_length))
+    trainer.build(input_shape)
     return trainer
 
 

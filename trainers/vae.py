@@ -1,16 +1,17 @@
 """The variational autoencoder of text (Bowman et al. 2016): Gaussian posterior, KL to N(0, I), annealed.
 
-The loss is the negative ELBO per token: the reconstruction cross-entropy summed over tokens and
-the KL summed over sentences, both divided by the global token count, so `kl_weight` 1 is the
-ELBO and other values are the β-VAE (Higgins et al. 2017).
+The loss is the negative ELBO per reconstruction unit (the decoder's `target_weights`: a token of
+text, an image): the reconstruction loss summed over units and the KL summed over examples, both
+divided by the global unit count, so `kl_weight` 1 is the ELBO and other values are the β-VAE
+(Higgins et al. 2017).
 """
 
 import keras
 from keras import ops
 
 from tfarae.config.schema import KL_SCHEDULES
-from tfarae.data.tokenizer import PAD_ID
-from tfarae.trainers.base import features, global_sum, num_replicas, replica_rows
+from tfarae.models.decoder import SentenceReconstruction
+from tfarae.trainers.base import global_sum, model_inputs, num_replicas, replica_rows
 from tfarae.trainers.regularized import PriorTrainer
 from tfarae.trainers.text_noise import blank_words
 
@@ -55,7 +56,7 @@ class ActiveUnits(keras.metrics.Metric):
         return {**super().get_config(), "code_dim": self.code_dim, "threshold": self.threshold}
 
 
-class _BlankedInputs:
+class _BlankedInputs(SentenceReconstruction):
     """A decoder whose input words become `<unk>` where `uniform [B, T] < rate` (word dropout, Bowman et al. 2016).
 
     Only the inputs change: the targets, the outputs and the weights are the wrapped decoder's.
@@ -106,7 +107,7 @@ class VAETrainer(PriorTrainer):
         **kwargs: `AutoencoderTrainer` arguments (the code noise `noise_std` is not used: the
             posterior's is the noise).
 
-    `train_step` input: `token_ids [B, T]`.
+    `train_step` input: `token_ids [B, T]` (or `pixels`, see `tfarae.trainers.base.model_inputs`).
     """
 
     encoder_head = "gaussian"
@@ -162,8 +163,8 @@ class VAETrainer(PriorTrainer):
         return ops.sum(ops.where(below, floor / num_replicas(), per_dimension))
 
     def _training_codes(self, token_ids):
-        """Returns the posterior means, a reparameterised sample `μ + σ ε` and the weighted KL per token."""
-        mean, log_variance = self.encoder.posterior(token_ids)
+        """Returns the posterior means, a reparameterised sample `μ + σ ε` and the weighted KL per token (per image)."""
+        mean, log_variance = self.encoder.posterior(token_ids, training=True)
         code_dim = self.encoder.code_dim
         epsilon = replica_rows(lambda rows: keras.random.normal((rows, code_dim), seed=self.seed_generator),
                                ops.shape(mean)[0])
@@ -171,7 +172,7 @@ class VAETrainer(PriorTrainer):
         weight = self.current_kl_weight()
         self.kl_tracker.update_state(ops.sum(kl, axis=1))
         self.kl_weight_tracker.update_state(weight)
-        tokens = global_sum(ops.sum(ops.cast(ops.not_equal(token_ids, PAD_ID), "float32")))
+        tokens = global_sum(ops.sum(self.decoder.target_weights(token_ids)))
         return mean, mean + ops.exp(0.5 * log_variance) * epsilon, weight * self.floored_kl(kl) / tokens
 
     def reconstruction(self, token_ids, codes, training=False, decoder=None):
@@ -188,7 +189,7 @@ class VAETrainer(PriorTrainer):
     def test_step(self, data):
         """Reconstruction from the posterior means, the KL, and the active units of the validation sentences."""
         logs = super().test_step(data)
-        mean, log_variance = self.encoder.posterior(features(data)["token_ids"])
+        mean, log_variance = self.encoder.posterior(model_inputs(data))
         self.kl_tracker.update_state(ops.sum(gaussian_kl(mean, log_variance), axis=1))
         self.active_units_tracker.update_state(mean)
         return {**logs, **{m.name: m.result() for m in (self.kl_tracker, self.active_units_tracker)}}

@@ -23,8 +23,13 @@ def test_encoder_heads(make):
     assert codes.shape == (3, 4) and codes.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(codes, axis=1), 1.0, atol=1e-5)
     assert not np.allclose(np.linalg.norm(make("linear")(PIXELS).numpy(), axis=1), 1.0, atol=1e-3)
-    mean, log_variance = make("gaussian")(PIXELS)
+    gaussian = make("gaussian")
+    mean, log_variance = gaussian.posterior(PIXELS)
     assert mean.shape == (3, 4) and log_variance.shape == (3, 4) and mean.dtype == "float32"
+    np.testing.assert_array_equal(gaussian(PIXELS), mean)  # the text Encoder's interface: call gives the mean
+    assert not np.allclose(mean, log_variance)
+    with pytest.raises(ValueError, match="posterior\\(\\) needs head='gaussian'"):
+        make("linear").posterior(PIXELS)
     with pytest.raises(ValueError, match="unknown encoder head 'sphere'; choose one of unit_sphere, linear, gaussian"):
         make("sphere")
 

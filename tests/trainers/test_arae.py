@@ -6,7 +6,7 @@ import tensorflow as tf
 from tfarae.config import load_config
 from tfarae.data.pipeline import train_dataset
 from tfarae.trainers import ARAETrainer, AutoencoderTrainer
-from tfarae.trainers.base import TOKEN_BUCKET
+from tfarae.models.decoder import TOKEN_BUCKET
 from tfarae.trainers.factory import compile_trainer, make_trainer
 
 

@@ -19,10 +19,16 @@ def _require(condition, key, message):
 
 
 SOURCES = ("grammar", "files", "tfds_snli", "tfds_yelp")
+MODALITIES = ("text", "image")
+IMAGE_SOURCES = ("digits", "binarized_mnist", "mnist")  # tfarae.data.images
+IMAGE_NETWORKS = ("mlp", "conv")
+TEXT_ONLY_TRAINERS = ("transfer", "dae")  # their noise or conditioning is made for sentences
 
 
 @dataclasses.dataclass
 class DataConfig:
+    modality: str = "text"  # text (sentences of data.source) | image (binarized digits of data.image_source)
+    image_source: str = "digits"  # image: digits (embedded, no download) | binarized_mnist | mnist (thresholded)
     source: str = "grammar"  # grammar (embedded corpus) | files | tfds_snli | tfds_yelp (labelled sentences of reviews)
     train_files: list[str] = dataclasses.field(default_factory=list)  # one sentence per line
     valid_files: list[str] = dataclasses.field(default_factory=list)  # held-out sentences
@@ -42,6 +48,12 @@ class DataConfig:
     shuffle_buffer: int = 50000  # tf.data shuffle buffer, in sentences
 
     def validate(self):
+        _require(self.modality in MODALITIES, "data.modality",
+                 f"must be one of {', '.join(MODALITIES)}, got {self.modality!r}")
+        _require(self.image_source in IMAGE_SOURCES, "data.image_source",
+                 f"must be one of {', '.join(IMAGE_SOURCES)}, got {self.image_source!r}")
+        _require(self.modality == "text" or not self.grammar_attribute, "data.grammar_attribute",
+                 "labels sentences: must be empty with data.modality: image")
         _require(self.source in SOURCES, "data.source", f"must be one of {', '.join(SOURCES)}, got {self.source!r}")
         _require(self.grammar_attribute in ("", "sentiment", "topic"), "data.grammar_attribute",
                  f"must be empty, sentiment or topic, got {self.grammar_attribute!r}")
@@ -76,7 +88,7 @@ class DataConfig:
 @dataclasses.dataclass
 class ModelConfig:
     embedding_dim: int = 300  # word embedding size (encoder and decoder each have a table)
-    hidden_dim: int = 300  # LSTM size; the code c is the encoder's last hidden state, so also the code size
+    hidden_dim: int = 300  # LSTM size, also the code size (the code is its last hidden state); images: the code size
     z_dim: int = 100  # generator noise size
     generator_hidden: list[int] = dataclasses.field(default_factory=lambda: [300, 300])  # MLP widths
     critic_hidden: list[int] = dataclasses.field(default_factory=lambda: [300, 300])  # MLP widths
@@ -87,6 +99,12 @@ class ModelConfig:
     conditioning: str = "per_class"  # transfer decoder: per_class (one LSTM per class, shared softmax) | embedding
     label_embedding_dim: int = 16  # size of the learned label embedding of conditioning: embedding
     classifier_hidden: list[int] = dataclasses.field(default_factory=lambda: [128, 128])  # code classifier MLP
+    image_network: str = "mlp"  # images: mlp (ARAE.md §3) | conv (stride-2 convolutions, mirrored in the decoder)
+    image_encoder_hidden: list[int] = dataclasses.field(default_factory=lambda: [800, 400])  # images, mlp: encoder widths
+    image_decoder_hidden: list[int] = dataclasses.field(default_factory=lambda: [400, 800, 1000])  # images, mlp: decoder widths
+    image_batchnorm: bool = False  # images, mlp: BatchNorm before every ReLU of encoder and decoder (the reference's)
+    image_filters: list[int] = dataclasses.field(default_factory=lambda: [32, 64])  # images, conv: channels per stride-2 layer
+    image_dense_units: int = 256  # images, conv: width of the dense layer between convolutions and code
 
     def validate(self):
         for key in ("embedding_dim", "hidden_dim", "z_dim"):
@@ -94,7 +112,13 @@ class ModelConfig:
         _require(self.conditioning in ("per_class", "embedding"), "model.conditioning",
                  f"must be per_class or embedding, got {self.conditioning!r}")
         _require(self.label_embedding_dim > 0, "model.label_embedding_dim", "must be positive")
-        for key in ("generator_hidden", "critic_hidden", "classifier_hidden"):
+        _require(self.image_network in IMAGE_NETWORKS, "model.image_network",
+                 f"must be one of {', '.join(IMAGE_NETWORKS)}, got {self.image_network!r}")
+        _require(self.image_dense_units > 0, "model.image_dense_units", "must be positive")
+        _require(self.image_filters and 28 % (2 ** len(self.image_filters)) == 0, "model.image_filters",
+                 f"28-pixel images take 1 or 2 stride-2 layers, got {len(self.image_filters)}")
+        for key in ("generator_hidden", "critic_hidden", "classifier_hidden", "image_encoder_hidden",
+                    "image_decoder_hidden", "image_filters"):
             _require(all(w > 0 for w in getattr(self, key)), f"model.{key}", "widths must be positive")
         _require(self.init_scale > 0, "model.init_scale", "must be positive")
         _require(self.output_dtype in ("float32", "mixed_bfloat16"), "model.output_dtype",
@@ -246,9 +270,21 @@ class Config:
                  "auto is measured on each machine; under multi_worker choose one policy for every worker")
         _require(self.runtime.strategy != "tpu" or self.train.jit_compile is not False, "train.jit_compile",
                  "cannot be false under runtime.strategy: tpu (TPUs run XLA only)")
+        if self.data.modality == "image":
+            self._validate_image()
         labelled = self.data.grammar_attribute or self.data.source == "tfds_yelp" or (
             self.data.train_labels and self.data.valid_labels)
         _require(self.train.trainer != "transfer" or labelled, "train.trainer",
                  "transfer needs labelled data: data.grammar_attribute, data.source: tfds_yelp, or "
                  "data.train_labels and data.valid_labels")
         return self
+
+    def _validate_image(self):
+        """Rejects what does not exist for `data.modality: image` (each error names its key)."""
+        image_trainers = ", ".join(t for t in TRAINERS if t not in TEXT_ONLY_TRAINERS)
+        _require(self.train.trainer not in TEXT_ONLY_TRAINERS, "train.trainer",
+                 f"{self.train.trainer} is text-only; data.modality: image takes {image_trainers}")
+        _require(not self.train.decoder_word_dropout, "train.decoder_word_dropout",
+                 "word dropout is text-only: must be 0 with data.modality: image")
+        _require(self.runtime.precision != "auto", "runtime.precision",
+                 "auto measures the text LSTM: choose float32, mixed_float16 or mixed_bfloat16 for images")

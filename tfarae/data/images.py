@@ -2,8 +2,10 @@
 
 Every source returns an `ImageSplit`: float32 pixels `[N, 28, 28, 1]` with values in {0, 1} and,
 where the source has them, int32 labels `[N]` (0-9). Batches are dicts:
-  pixels  float32 [B, 28, 28, 1]
-  label   int32 [B]               only when the split has labels
+  pixels        float32 [B, 28, 28, 1]
+  fresh_pixels  float32 [B, k, 28, 28, 1]   training only, k > 0: further real batches per step, as
+                                            `fresh_token_ids` of `tfarae.data.pipeline` (ARAE's critic)
+  label         int32 [B]                   only when the split has labels
 
 Sources (ARAE.md §3): the fixed binarization of Larochelle & Murray (`binarized_mnist`), labelled
 MNIST thresholded at half intensity (`mnist`), and `digits`, scikit-learn's bundled 8x8 digits
@@ -161,7 +163,7 @@ def _examples(images):
     return tf.data.Dataset.from_tensor_slices(features)
 
 
-def train_image_dataset(images, batch_size, seed, shuffle_buffer=None):
+def train_image_dataset(images, batch_size, seed, shuffle_buffer=None, fresh_batches=0):
     """Returns one epoch of shuffled batches (reshuffled every epoch, remainder dropped).
 
     Args:
@@ -169,16 +171,48 @@ def train_image_dataset(images, batch_size, seed, shuffle_buffer=None):
         batch_size: global batch size B.
         seed: shuffling seed.
         shuffle_buffer: images in the shuffle buffer; default the whole split (a full shuffle).
+        fresh_batches: k, further real batches each step gets as `fresh_pixels` (0: none), drawn
+            from their own repeated shuffle (seed + 1) as the text pipeline's.
 
     Returns:
-        `tf.data.Dataset` of `{"pixels": float32 [B, 28, 28, 1][, "label": int32 [B]]}`.
+        `tf.data.Dataset` of `{"pixels": float32 [B, 28, 28, 1][, "fresh_pixels": [B, k, 28, 28, 1]]
+        [, "label": int32 [B]]}`.
     """
     if len(images.pixels) < batch_size:
         raise ValueError(f"only {len(images.pixels)} training images, fewer than one batch of {batch_size}")
-    dataset = _examples(images).shuffle(shuffle_buffer or len(images.pixels), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    buffer = min(shuffle_buffer or len(images.pixels), len(images.pixels))
+    dataset = _examples(images).shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size, drop_remainder=True)
+    if fresh_batches:
+        fresh = (tf.data.Dataset.from_tensor_slices(images.pixels).repeat().shuffle(buffer, seed=seed + 1)
+                 .batch(batch_size * fresh_batches, drop_remainder=True)
+                 .map(lambda pixels: tf.reshape(pixels, [batch_size, fresh_batches, *IMAGE_SHAPE])))
+        dataset = tf.data.Dataset.zip(dataset, fresh).map(lambda batch, pixels: {**batch, "fresh_pixels": pixels})
+    return dataset.prefetch(tf.data.AUTOTUNE)
 
 
 def eval_image_dataset(images, batch_size):
     """Returns the batches of an `ImageSplit` in order, the last partial batch kept (same dicts as training)."""
     return _examples(images).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+MNIST_VALID_SIZE = 10_000  # labelled MNIST's last training images, held out for validation (as binarized MNIST's)
+
+
+def load_images(data_config):
+    """Returns `(train, valid)` `ImageSplit`s of `data_config.image_source` (a `tfarae.config.DataConfig`).
+
+    `digits`: scikit-learn's first 1,500 / last 297; `binarized_mnist`: its train / valid splits
+    (50,000 / 10,000); `mnist`: the first 50,000 / last 10,000 training images (the test split stays unseen).
+    """
+    source = data_config.image_source
+    if source == "digits":
+        return digits("train"), digits("test")
+    if source == "binarized_mnist":
+        return binarized_mnist("train"), binarized_mnist("valid")
+    if source == "mnist":
+        every = mnist("train")
+        keep = len(every.pixels) - MNIST_VALID_SIZE
+        return (ImageSplit(every.pixels[:keep], every.labels[:keep]),
+                ImageSplit(every.pixels[keep:], every.labels[keep:]))
+    raise ValueError(f"unknown data.image_source {source!r}")

@@ -3,13 +3,13 @@
 import keras
 from keras import ops
 
-from tfarae.models.decoder import Decoder
+from tfarae.models.decoder import Decoder, SentenceReconstruction
 from tfarae.models.mlp import _dense
 
 CONDITIONINGS = ("per_class", "embedding")
 
 
-class _RowsOfEachClass:
+class _RowsOfEachClass(SentenceReconstruction):
     """The decoder interface (`__call__`, `logits`, `initial_state`, `step`) over per-class decoders, row by row.
 
     Every decoder runs on every row and each row keeps its own label's output: K times the work
@@ -41,7 +41,7 @@ class _RowsOfEachClass:
         return self._select([logits for logits, _ in steps]), tuple(s for _, s in steps)
 
 
-class _LabelEmbeddedCodes:
+class _LabelEmbeddedCodes(SentenceReconstruction):
     """The decoder interface over one decoder whose code input is `[code ; label embedding]`, and its variables."""
 
     def __init__(self, decoder, label_embedding, labels):
@@ -73,7 +73,7 @@ class _LabelEmbeddedCodes:
 
 
 @keras.saving.register_keras_serializable(package="tfarae")
-class ConditionalDecoder(keras.Model):
+class ConditionalDecoder(SentenceReconstruction, keras.Model):
     """A sentence decoder conditioned on a class label y (ARAE, Zhao et al. 2018, §5 transfer).
 
     Two conditionings:

@@ -1,13 +1,66 @@
-"""The sentence decoder: an LSTM fed `[word embedding ; code]` at every step, then a softmax layer."""
+"""The sentence decoder: an LSTM fed `[word embedding ; code]` at every step, then a softmax layer.
+
+Every decoder owns its reconstruction loss (`reconstruction_terms`), which the trainers call: the
+sentence decoders' teacher-forced cross-entropy here (`SentenceReconstruction`), the image
+decoders' Bernoulli likelihood in `tfarae.models.image_decoder`.
+"""
 
 import keras
+import tensorflow as tf
 from keras import ops
 
+from tfarae.data.tokenizer import BOS_ID, PAD_ID
 from tfarae.layers import ProjectedLSTM
+from tfarae.losses import token_cross_entropy
+
+TOKEN_BUCKET = 64  # gathered token counts are rounded up to a multiple of this (one loss compilation each)
+
+
+class SentenceReconstruction:
+    """The reconstruction interface of every object with the decoder interface (`__call__((input_ids, codes))`, `logits`).
+
+    The trainers use only this: `target_dtype`, `target_weights` and `reconstruction_terms`
+    (`tfarae.trainers.AutoencoderTrainer.reconstruction`).
+    """
+
+    target_dtype = "int32"  # of the targets: token ids [B, T]
+
+    def target_weights(self, token_ids):
+        """Returns float32 `[B, T]`: 1 at real tokens (words and `<eos>`), 0 at padding."""
+        return ops.cast(ops.not_equal(token_ids, PAD_ID), "float32")
+
+    def reconstruction_terms(self, token_ids, codes, training=False, static_shapes=False):
+        """Teacher-forced reconstruction of `token_ids [B, T]` from `codes [B, C]`, the decoder in `training` mode.
+
+        Without `static_shapes` the softmax layer runs only on real tokens (gathered out of the
+        padding, their count rounded up to a multiple of `TOKEN_BUCKET` so the fused loss compiles
+        for few shapes), the largest saving in the step; with it (XLA) it runs on every position, masked.
+
+        Returns:
+            `(token_losses [B, T], correct [B, T], mask [B, T])`: the cross-entropy of each real
+            token and 1.0 where its target is the argmax, both 0 at padding; `mask` is `target_weights`.
+        """
+        batch_size = ops.shape(token_ids)[0]
+        input_ids = ops.concatenate([ops.full((batch_size, 1), BOS_ID, dtype="int32"), token_ids[:, :-1]], axis=1)
+        hidden = self((input_ids, codes), training=training)
+        real = ops.not_equal(token_ids, PAD_ID)
+        mask = ops.cast(real, "float32")
+        if static_shapes:
+            losses, correct = token_cross_entropy(self.logits(hidden), token_ids)
+        else:
+            positions = tf.where(real)
+            count = tf.shape(positions)[0]
+            padded = tf.concat([positions, tf.repeat(positions[:1], -count % TOKEN_BUCKET, axis=0)], axis=0)
+            losses, correct = token_cross_entropy(self.logits(tf.gather_nd(hidden, padded)),
+                                                  tf.gather_nd(token_ids, padded))
+            shape = tf.shape(token_ids, out_type=tf.int64)
+            losses = tf.scatter_nd(positions, losses[:count], shape)
+            correct = tf.scatter_nd(positions, correct[:count], shape)
+        return losses * mask, correct * mask, mask
 
 
 @keras.saving.register_keras_serializable(package="tfarae")
-class Decoder(keras.Model):
+class Decoder(SentenceReconstruction, keras.Model):
     """Teacher-forced and step-by-step decoding of codes (ARAE, Zhao et al. 2018, §4).
 
     The code's share of the LSTM input projection is computed once per sentence and added at every

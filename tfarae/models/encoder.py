@@ -79,10 +79,11 @@ class Encoder(keras.Model):
             return self.normalize(self._last_hidden(token_ids))
         return self._head_outputs(token_ids)[:, : self.hidden_dim]
 
-    def posterior(self, token_ids):
+    def posterior(self, token_ids, training=False):
         """Returns the Gaussian posterior `(mean [B, C], log_variance [B, C])`, float32, of the `gaussian` head.
 
         The VAE's training step uses this (Kingma & Welling 2014); `call` returns the mean alone.
+        `training` is accepted for the image encoders' interface (this encoder has no layer that uses it).
         """
         if self.head != "gaussian":
             raise ValueError(f"posterior() needs head='gaussian', this encoder's head is {self.head!r}")

@@ -1,7 +1,9 @@
 """Bernoulli image decoders: codes → one logit per pixel, by an MLP (ARAE.md §3) or transposed convolutions.
 
 A decoded image is a product of independent Bernoulli pixels, `p(x = 1) = sigmoid(logit)`; its
-negative log-likelihood is the sum of the pixels' sigmoid cross-entropies (`bernoulli_nll`).
+negative log-likelihood is the sum of the pixels' sigmoid cross-entropies (`bernoulli_nll`). A
+decoder owns its reconstruction loss (`reconstruction_terms`, the interface the trainers call, as
+`tfarae.models.decoder.SentenceReconstruction` for text): per image, the NLL in nats and the pixel accuracy.
 Weights start from Keras' default Glorot-uniform, a fresh initializer per layer (see
 `tfarae.models.image_encoder` for why not the reference's N(0, 0.02)).
 """
@@ -40,8 +42,27 @@ class _BernoulliDecoder(keras.Model):
         self.code_dim = code_dim
         self.image_shape = tuple(image_shape)
 
+    target_dtype = "float32"  # of the targets: pixels [B, H, W, channels]
+
     def call(self, codes, training=False):
         return ops.cast(self.body(codes, training=training), "float32")
+
+    def target_weights(self, pixels):
+        """Returns float32 ones `[B]`: every image is one unit of the reconstruction loss."""
+        return ops.ones((ops.shape(pixels)[0],), "float32")
+
+    def reconstruction_terms(self, pixels, codes, training=False, static_shapes=False):
+        """Returns `(nll [B], pixel_accuracy [B], ones [B])` of `pixels [B, H, W, channels]` decoded from `codes [B, C]`.
+
+        `nll` is `-log p(pixels | codes)` in nats per image; `pixel_accuracy` the share of the
+        image's pixels on the right side of 1/2 (logit > 0 for a 1), the images' counterpart of
+        token accuracy. `static_shapes` is the text decoders' (every shape here is static).
+        """
+        logits = self(codes, training=training)
+        pixels = ops.cast(pixels, "float32")
+        right = ops.cast(ops.equal(ops.cast(logits > 0, "float32"), pixels), "float32")
+        accuracy = ops.mean(ops.reshape(right, (ops.shape(right)[0], -1)), axis=1)
+        return bernoulli_nll(pixels, logits), accuracy, self.target_weights(pixels)
 
     def negative_log_likelihood(self, codes, pixels, training=False):
         """Returns `-log p(pixels | codes)` per image, float32 `[B]`; codes `[B, C]`, pixels `[B, H, W, channels]`."""

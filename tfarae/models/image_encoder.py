@@ -3,7 +3,10 @@
 The code head is chosen by `head`, so one encoder serves the whole family (ARAE.md §6):
   unit_sphere  Dense to C, L2-normalised in float32 (ARAE, as the text `Encoder`) → `[B, C]`
   linear       Dense to C (AE, AAE, WAE)                                          → `[B, C]`
-  gaussian     Dense to 2C read as mean and log-variance (VAE)                    → `([B, C], [B, C])`
+  gaussian     Dense to 2C read as mean and log-variance (VAE)                    → `[B, C]`, the mean
+Calling an encoder returns codes `[B, C]` for every head (for `gaussian` the posterior mean), and
+`posterior()` returns both moments: the interface of the text `tfarae.models.Encoder`, so the
+trainers take either.
 
 Weights start from Keras' default Glorot-uniform, a fresh initializer (and seed) per layer. The
 reference's N(0, 0.02), used by the code-space MLPs, lets the signal vanish through an
@@ -39,11 +42,24 @@ class _ImageEncoder(keras.Model):
         self.code_layer = keras.layers.Dense(width, dtype=self.dtype_policy)
         self.normalize = keras.layers.UnitNormalization(dtype="float32") if head == "unit_sphere" else None
 
+    def _head_outputs(self, pixels, training):
+        return ops.cast(self.code_layer(self.body(pixels, training=training)), "float32")
+
     def call(self, pixels, training=False):
-        codes = ops.cast(self.code_layer(self.body(pixels, training=training)), "float32")
+        codes = self._head_outputs(pixels, training)
         if self.head == "gaussian":
-            return codes[:, : self.code_dim], codes[:, self.code_dim :]
+            return codes[:, : self.code_dim]
         return codes if self.normalize is None else self.normalize(codes)
+
+    def posterior(self, pixels, training=False):
+        """Returns the Gaussian posterior `(mean [B, C], log_variance [B, C])`, float32, of the `gaussian` head.
+
+        The VAE's training step uses this (Kingma & Welling 2014); `call` returns the mean alone.
+        """
+        if self.head != "gaussian":
+            raise ValueError(f"posterior() needs head='gaussian', this encoder's head is {self.head!r}")
+        moments = self._head_outputs(pixels, training)
+        return moments[:, : self.code_dim], moments[:, self.code_dim :]
 
     def get_config(self):
         return {**super().get_config(), "code_dim": self.code_dim, "head": self.head}
@@ -61,8 +77,8 @@ class MLPImageEncoder(_ImageEncoder):
         head: `unit_sphere`, `linear` or `gaussian`.
         **kwargs: `keras.Model` arguments, `dtype` included.
 
-    Call: float `[B, H, W, channels]` (flattened inside) → float32 codes `[B, C]`, or
-    `(mean, log_variance)` for `gaussian`.
+    Call: float `[B, H, W, channels]` (flattened inside) → float32 codes `[B, C]` (the posterior mean
+    for `gaussian`; `posterior()` gives mean and log-variance).
     """
 
     def __init__(self, code_dim, hidden_units=(800, 400), batchnorm=False, head="unit_sphere", **kwargs):
@@ -96,7 +112,8 @@ class ConvImageEncoder(_ImageEncoder):
         head: `unit_sphere`, `linear` or `gaussian`.
         **kwargs: `keras.Model` arguments, `dtype` included.
 
-    Call: float `[B, H, W, channels]` → float32 codes `[B, C]`, or `(mean, log_variance)` for `gaussian`.
+    Call: float `[B, H, W, channels]` → float32 codes `[B, C]` (the posterior mean for `gaussian`;
+    `posterior()` gives mean and log-variance).
     """
 
     def __init__(self, code_dim, filters=(32, 64), dense_units=256, head="unit_sphere", **kwargs):
