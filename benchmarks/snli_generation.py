@@ -48,7 +48,6 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = os.path.normpath(os.path.join(REPO, "..", "shared", "data", "snli"))
 LM_DIR = "lm_real"
-LM_DATA_FILE = "training_data.json"  # in an LM directory: `dataclasses.asdict` of the DataConfig of its training text
 SYSTEMS = ("lm", "ae", "arae")
 
 
@@ -65,6 +64,9 @@ def parse_args(argv=None):
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="extra config override for both runs (repeatable)")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated systems (default lm,ae,arae)")
+    parser.add_argument("--time-to-quality", type=int, default=0, metavar="N",
+                        help="seed 0's AE and ARAE score N samples after every epoch (small LM) to time reaching "
+                             "1.3x the real-data reverse PPL (default 0: off)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 2000 training sentences, 20 steps, 2000 samples, the small LM recipe")
     return parser.parse_args(argv)
@@ -96,26 +98,6 @@ def sampling_lm_config(lm_config, config, seed):
                                vocab_size=config.data.vocab_size, maxlen=config.data.maxlen, seed=seed)
 
 
-def lm_mismatch(lm_dir, lm_config, data_config):
-    """Returns None if the LM in `lm_dir` has recipe `lm_config` and learned the text of `data_config`, else one line.
-
-    The recipe comes from the LM's lm_config.json, its training data from `LM_DATA_FILE`.
-    """
-    from tfarae.config import config_differences
-    from tfarae.metrics.lm import CONFIG_FILE
-
-    data_path = os.path.join(lm_dir, LM_DATA_FILE)
-    if not os.path.exists(data_path):
-        return f"{lm_dir} has no {LM_DATA_FILE}: its training text is unknown"
-    with open(os.path.join(lm_dir, CONFIG_FILE), encoding="utf-8") as f:
-        stored = {"recipe": json.load(f)}
-    with open(data_path, encoding="utf-8") as f:
-        stored["data"] = json.load(f)
-    current = {"recipe": dataclasses.asdict(lm_config), "data": dataclasses.asdict(data_config)}
-    found = config_differences(stored, current)
-    return f"{lm_dir} was trained with {'; '.join(found)}" if found else None
-
-
 def reuse_problem(out, configs, lm_configs):
     """Returns None if everything `out` already holds was produced by these settings, else one line saying what differs.
 
@@ -125,6 +107,7 @@ def reuse_problem(out, configs, lm_configs):
         lm_configs: `{LM subdirectory: LMConfig}` of the LMs; their training text is the runs' data.
     """
     from tfarae.metrics.lm import LanguageModel
+    from tfarae.metrics.lm_cache import lm_mismatch
     from tfarae.run import run_mismatch
 
     problems = [run_mismatch(os.path.join(out, name), config) for name, config in configs.items()]
@@ -134,24 +117,11 @@ def reuse_problem(out, configs, lm_configs):
     return next((problem for problem in problems if problem), None)
 
 
-def train_lm(config, tokenizer, lm_config, lm_dir):
-    """Trains an LM of `lm_config` on the real training text of `config` (as the runs saw it) into `lm_dir`; returns it."""
-    from tfarae.evaluate import real_text
-    from tfarae.metrics.lm import train_language_model
-
-    sentences = real_text(config, tokenizer)[1].sentences
-    print(f"training the LM {lm_config.name} (seed {lm_config.seed}) on {len(sentences)} real sentences")
-    lm = train_language_model(sentences, lm_config, verbose=2)
-    lm.save(lm_dir)
-    with open(os.path.join(lm_dir, LM_DATA_FILE), "w", encoding="utf-8") as f:
-        json.dump(dataclasses.asdict(config.data), f, indent=2)
-    return lm
-
-
 def lm_row(config, tokenizer, forward_lm, forward_dir, lm_config, lm_dir, num_samples, seed):
     """Trains (or reuses) the sampling LM, samples `num_samples` sentences and scores them; returns the report."""
     from tfarae.evaluate import real_text, score_samples
     from tfarae.metrics.lm import LanguageModel
+    from tfarae.metrics.lm_cache import train_lm
     from tfarae.metrics.lm_sampling import sample_sentences
 
     lm = LanguageModel.load(lm_dir) if LanguageModel.exists(lm_dir) else train_lm(config, tokenizer, lm_config, lm_dir)
@@ -162,6 +132,43 @@ def lm_row(config, tokenizer, forward_lm, forward_dir, lm_config, lm_dir, num_sa
     with open(os.path.join(lm_dir, "eval", "report.json"), "w", encoding="utf-8") as f:
         json.dump(report, f, indent=2)
     return report
+
+
+CURVE_FILE = "quality_curve.jsonl"  # in a run directory: reverse PPL after every epoch (tfarae.metrics.quality_curve)
+QUALITY_BAR = 1.3  # time to quality: reverse PPL under this multiple of the real-data row
+
+
+def quality_curves(args, configs, out):
+    """Returns `({run subdirectory: [ReversePerplexityCurve]}, real-data PPL)` for seed 0's AE and ARAE.
+
+    Empty (and None) without --time-to-quality. The curves' reference LM (the `small` recipe, or
+    `tiny` with --quick) is trained here on the real text and scores the held-out text (the bar's base).
+    """
+    from tfarae.metrics.lm import recipe
+    from tfarae.metrics.quality_curve import ReversePerplexityCurve, real_text_reference
+
+    names = [name for name in ("seed0/ae", "seed0/arae") if name in configs]
+    if not args.time_to_quality or not names:
+        return {}, None
+    lm, held_out, real_ppl = real_text_reference(configs[names[0]].data, recipe("tiny" if args.quick else "small"))
+    return {name: [ReversePerplexityCurve(os.path.join(out, name), lm, held_out, os.path.join(out, name, CURVE_FILE),
+                                          num_samples=args.time_to_quality)] for name in names}, real_ppl
+
+
+def time_to_quality(curves, real_ppl):
+    """Returns the markdown lines: training minutes until each curve's reverse PPL is under `QUALITY_BAR` × `real_ppl`."""
+    from tfarae.metrics.quality_curve import minutes_to_reach
+
+    if not curves:
+        return ""
+    lines = []
+    for name, (curve,) in curves.items():
+        minutes = minutes_to_reach(curve.path, QUALITY_BAR * real_ppl)
+        lines.append(f"- {name}: " + ("not reached" if minutes is None else f"{minutes:.1f} training minutes"))
+    first = next(iter(curves.values()))[0]
+    return (f"\nTime to quality (reverse PPL of {first.num_samples} samples per epoch under {QUALITY_BAR} x the "
+            f"real-data {real_ppl:.1f} = {QUALITY_BAR * real_ppl:.1f}, LM recipe "
+            f"`{first.reference_lm.config.name}`):\n" + "\n".join(lines) + "\n")
 
 
 def _spread(values):
@@ -236,6 +243,7 @@ def main(argv=None):
     from tfarae.config import ConfigError
     from tfarae.evaluate import evaluate
     from tfarae.metrics.lm import RECIPES, LanguageModel, recipe
+    from tfarae.metrics.lm_cache import train_lm
     from tfarae.run import train_or_reuse
     from tfarae.run_dir import load_trainer
 
@@ -263,9 +271,10 @@ def main(argv=None):
 
     started = time.time()
     elapsed = lambda: f"[{(time.time() - started) / 60:.1f} min]"  # noqa: E731
+    curves, curve_real_ppl = quality_curves(args, configs, out)
     for name, config in configs.items():
         print(f"{elapsed()} {name}", flush=True)
-        train_or_reuse(config, os.path.join(out, name), verbose=2)
+        train_or_reuse(config, os.path.join(out, name), verbose=2, callbacks=curves.get(name, ()))
     run_config, tokenizer, _ = load_trainer(os.path.join(out, next(iter(configs))))
     forward_dir = os.path.join(out, LM_DIR)
     if LanguageModel.exists(forward_dir):
@@ -287,7 +296,8 @@ def main(argv=None):
                                               seed=k, verbose=2)
             shutil.copyfile(os.path.join(system_dir, "eval", "samples.txt"),
                             os.path.join(out, f"samples_{system}_seed{k}.txt"))
-    table = results_table(reports, args, first.train.epochs) + f"\nTotal wall time {elapsed()[1:-1]}.\n"
+    table = results_table(reports, args, first.train.epochs) + time_to_quality(curves, curve_real_ppl)
+    table += f"\nTotal wall time {elapsed()[1:-1]}.\n"
     with open(os.path.join(out, "table.md"), "w", encoding="utf-8") as f:
         f.write(table)
     with open(os.path.join(out, "reports.json"), "w", encoding="utf-8") as f:

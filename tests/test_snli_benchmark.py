@@ -64,17 +64,19 @@ def test_run_is_reusable_only_with_the_config_it_was_trained_with(benchmark, dat
 
 
 def test_lm_is_reusable_only_with_its_recipe_and_training_data(benchmark, data_dir, tmp_path):
+    from tfarae.metrics.lm_cache import lm_mismatch
+
     data = _config(benchmark, data_dir).data
     lm_dir = str(tmp_path / "lm_real")
     _saved_lm(lm_dir, recipe("small"), data)
-    assert benchmark.lm_mismatch(lm_dir, recipe("small"), data) is None
-    assert benchmark.lm_mismatch(lm_dir, recipe("tiny"), data).startswith(f"{lm_dir} was trained with recipe.")
+    assert lm_mismatch(lm_dir, recipe("small"), data) is None
+    assert lm_mismatch(lm_dir, recipe("tiny"), data).startswith(f"{lm_dir} was trained with recipe.")
     quick = _config(benchmark, data_dir, "--quick").data
-    assert benchmark.lm_mismatch(lm_dir, recipe("small"), quick) == \
+    assert lm_mismatch(lm_dir, recipe("small"), quick) == \
         f"{lm_dir} was trained with data.max_train_sentences None, now 2000"
     unrecorded = str(tmp_path / "old_lm")
     _saved_lm(unrecorded, recipe("small"), data, record_data=False)
-    assert "training_data.json" in benchmark.lm_mismatch(unrecorded, recipe("small"), data)
+    assert "training_data.json" in lm_mismatch(unrecorded, recipe("small"), data)
 
 
 def test_main_refuses_a_mismatched_out_before_training(benchmark, data_dir, tmp_path):
@@ -125,16 +127,20 @@ def test_quick_benchmark_over_two_seeds_scores_every_system_and_writes_the_sampl
     (data_dir / "test.txt").write_text("\n".join(grammar.generate(100, seed=2)) + "\n")
     out = tmp_path / "out"
     benchmark.main(["--quick", "--data-dir", str(data_dir), "--out", str(out), "--seeds", "2", "--num-samples", "150",
-                    "--config", "tiny", "--lm-recipe", "tiny", *[f"--set={o}" for o in TINY]])
+                    "--config", "tiny", "--lm-recipe", "tiny", "--time-to-quality", "100", *[f"--set={o}" for o in TINY]])
     printed = capsys.readouterr().out
     for system in ("LM", "AE", "ARAE"):
         row = next(line for line in printed.splitlines() if line.startswith(f"| {system} samples |"))
         assert row.count("±") >= 4, row
     assert "ARAE reverse PPL" in printed and "below the LM samples" in printed
+    assert "Time to quality" in printed and "- seed0/arae: " in printed and "- seed0/ae: " in printed
     for system in ("lm", "ae", "arae"):
         for seed in (0, 1):
             lines = (out / f"samples_{system}_seed{seed}.txt").read_text().splitlines()
             assert len(lines) == 150 and all(len(line.split()) <= 15 for line in lines)
     assert (out / "samples_lm_seed0.txt").read_text() != (out / "samples_lm_seed1.txt").read_text()
+    curve = [json.loads(line) for line in (out / "seed0" / "arae" / "quality_curve.jsonl").read_text().splitlines()]
+    assert [p["epoch"] for p in curve] == [1] and curve[0]["train_minutes"] > 0
+    assert not (out / "seed1" / "arae" / "quality_curve.jsonl").exists()  # seed 0 only
     reports = json.loads((out / "reports.json").read_text())
     assert reports["1"]["arae"]["num_samples"] == 150 and reports["0"]["lm"]["reverse_ppl"] > 1

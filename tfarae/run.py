@@ -332,8 +332,10 @@ def run_mismatch(run_dir, config):
     return f"{run_dir} was trained with {'; '.join(found)}" if found else None
 
 
-def train_or_reuse(config, run_dir, verbose="auto"):
+def train_or_reuse(config, run_dir, verbose="auto", callbacks=()):
     """Trains `config` into `run_dir`, resuming an interrupted run of it and keeping a finished one.
+
+    `callbacks` are passed to `run` (further Keras callbacks).
 
     Returns:
         Minutes spent training, or None when `run_dir` already held the finished run.
@@ -347,7 +349,8 @@ def train_or_reuse(config, run_dir, verbose="auto"):
     if os.path.exists(os.path.join(run_dir, METRICS_FILE)):
         return None
     start = time.time()
-    run(config, run_dir, resume=os.path.exists(os.path.join(run_dir, CONFIG_FILE)), verbose=verbose)
+    run(config, run_dir, resume=os.path.exists(os.path.join(run_dir, CONFIG_FILE)), verbose=verbose,
+        callbacks=callbacks)
     return (time.time() - start) / 60
 
 
