@@ -3,6 +3,12 @@
 A discriminator tells prior samples from codes and the encoder, as the generator, learns to fool
 it. With the Gaussian prior and a weight λ on the encoder's adversarial loss this is also WAE-GAN
 (Tolstikhin et al. 2018, Algorithm 1), `train.trainer: wae_gan`.
+
+The prior chooses the encoder head (`prior.encoder_head`): `linear` for the Gaussian and the
+mixture, `categorical` for the clustering prior `[y ; z]` (§5). With that prior one discriminator
+judges the joint code `[y ; z]`; the paper uses two, one on `y` against one-hot samples and one on
+`z` against N(0, I). The joint one also sees a dependence between `y` and `z` (the prior has none),
+which two discriminators on the parts cannot; it is one MLP over C inputs instead of two smaller ones.
 """
 
 import keras
@@ -29,7 +35,8 @@ class AAETrainer(PriorTrainer):
        by `adversarial_lambda` and applied by its own `adversary_optimizer`.
 
     Args:
-        encoder: a `tfarae.models.Encoder` with the `linear` head (unbounded codes).
+        encoder: a `tfarae.models.Encoder` (or image encoder) with the prior's head, `prior.encoder_head`
+            (`linear`: unbounded codes; `categorical`: a softmax over the prior's K classes, then linear).
         decoder: as `AutoencoderTrainer`.
         discriminator: codes `[B, C]` → float32 logits `[B]` (a `tfarae.models.Critic`).
         prior: a `tfarae.models.priors` layer over codes of size C.
@@ -40,18 +47,24 @@ class AAETrainer(PriorTrainer):
     tells apart), `encoder_adversary_loss`. `train_step` input: `token_ids [B, T]`.
     """
 
-    encoder_head = "linear"
     component_names = PriorTrainer.component_names + ("discriminator", "prior")
 
     def __init__(self, encoder, decoder, discriminator, prior, adversarial_lambda=1.0, **kwargs):
+        self.prior = prior  # first: the base class checks the encoder head, which is the prior's
         super().__init__(encoder, decoder, **kwargs)
         if prior.code_dim != encoder.code_dim:
             raise ValueError(f"the prior is over codes of size {prior.code_dim}, the encoder's are {encoder.code_dim}")
+        if encoder.head == "categorical" and encoder.categories != prior.components:
+            raise ValueError(f"the prior has {prior.components} classes, the encoder's head {encoder.categories}")
         self.discriminator = discriminator
-        self.prior = prior
         self.adversarial_lambda = adversarial_lambda
         names = ("discriminator_loss", "discriminator_accuracy", "encoder_adversary_loss")
         self.adversarial_trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+    @property
+    def encoder_head(self):
+        """The encoder head the prior needs (`prior.encoder_head`)."""
+        return self.prior.encoder_head
 
     @property
     def metrics(self):

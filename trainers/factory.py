@@ -20,13 +20,22 @@ OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}  # by 
 FAMILY = {"dae": DenoisingTrainer, "vae": VAETrainer, "wae_mmd": WAETrainer, "aae": AAETrainer, "wae_gan": AAETrainer}
 
 
-def family_arguments(config):
-    """Returns the regularizer's constructor arguments (and extra components) of the `FAMILY` trainer of `config`."""
+def aae_prior(config):
+    """Returns the prior of an `aae` or `wae_gan` config (`train.aae_prior` over codes of size `model.hidden_dim`)."""
+    train = config.train
+    return make_prior(train.aae_prior, config.model.hidden_dim, train.prior_components, train.prior_radius,
+                      train.prior_std, seed=train.seed)
+
+
+def family_arguments(config, prior=None):
+    """Returns the regularizer's constructor arguments (and extra components) of the `FAMILY` trainer of `config`.
+
+    `prior` is the AAE's (default: a fresh `aae_prior(config)`).
+    """
     model, train, dtype = config.model, config.train, config.runtime.precision
     if train.trainer in ("aae", "wae_gan"):
         discriminator = Critic(model.hidden_dim, model.critic_hidden, name="discriminator", dtype=dtype)
-        prior = make_prior(train.aae_prior, model.hidden_dim, train.prior_components, train.prior_radius,
-                           train.prior_std, seed=train.seed)
+        prior = aae_prior(config) if prior is None else prior
         return dict(discriminator=discriminator, prior=prior, adversarial_lambda=train.adversarial_lambda)
     if train.trainer == "dae":
         return dict(word_dropout=train.dae_word_dropout, word_blank=train.dae_word_blank,
@@ -38,15 +47,31 @@ def family_arguments(config):
     return dict(mmd_lambda=train.mmd_lambda, mmd_scales=train.mmd_scales)
 
 
-def image_autoencoder(model, head, dtype):
-    """Returns `(encoder, decoder)` of images for a `ModelConfig`: `model.image_network`, code size `model.hidden_dim`."""
+def encoder_head(family, prior=None):
+    """Returns `(head, categories)` of the encoder a trainer needs.
+
+    Args:
+        family: the `FAMILY` class of `train.trainer`, or None (ae, arae, transfer: `unit_sphere`).
+        prior: an AAE's prior, which chooses the head (`prior.encoder_head`) and, for `categorical`,
+            its classes K; None for the other trainers (the class's `encoder_head`).
+    """
+    if prior is not None:
+        return prior.encoder_head, (prior.components if prior.encoder_head == "categorical" else 0)
+    return (family.encoder_head if family else "unit_sphere"), 0
+
+
+def image_autoencoder(model, head, dtype, categories=0):
+    """Returns `(encoder, decoder)` of images for a `ModelConfig`: `model.image_network`, code size `model.hidden_dim`.
+
+    `head` and `categories` are the encoder's (`encoder_head`).
+    """
     if model.image_network == "conv":
         return (ConvImageEncoder(model.hidden_dim, model.image_filters, model.image_dense_units, head=head,
-                                 name="encoder", dtype=dtype),
+                                 categories=categories, name="encoder", dtype=dtype),
                 ConvImageDecoder(model.hidden_dim, model.image_filters, model.image_dense_units, IMAGE_SHAPE,
                                  name="decoder", dtype=dtype))
     return (MLPImageEncoder(model.hidden_dim, model.image_encoder_hidden, model.image_batchnorm, head=head,
-                            name="encoder", dtype=dtype),
+                            categories=categories, name="encoder", dtype=dtype),
             MLPImageDecoder(model.hidden_dim, model.image_decoder_hidden, model.image_batchnorm, IMAGE_SHAPE,
                             name="decoder", dtype=dtype))
 
@@ -82,14 +107,15 @@ def make_trainer(config, vocab_size=None, sequence_length=None):
         raise ValueError("runtime.precision: auto must be resolved first (tfarae.run.run measures it)")
     keras.utils.set_random_seed(train.seed)
     family = FAMILY.get(train.trainer)
-    head = family.encoder_head if family else "unit_sphere"
+    prior = aae_prior(config) if train.trainer in ("aae", "wae_gan") else None
+    head, categories = encoder_head(family, prior)
     num_classes = len(label_names(config.data)) if train.trainer == "transfer" else 0
     if config.data.modality == "image":
-        encoder, decoder = image_autoencoder(model, head, dtype)
+        encoder, decoder = image_autoencoder(model, head, dtype, categories)
         input_shape = (None, *IMAGE_SHAPE)
     else:
         encoder = Encoder(vocab_size, model.embedding_dim, model.hidden_dim, init_scale=model.init_scale, head=head,
-                          name="encoder", dtype=dtype)
+                          categories=categories, name="encoder", dtype=dtype)
         decoder = _sentence_decoder(model, num_classes, vocab_size, dtype)
         input_shape = (None, sequence_length)
     common = dict(noise_std=train.noise_std, noise_anneal=train.noise_anneal,
@@ -97,7 +123,7 @@ def make_trainer(config, vocab_size=None, sequence_length=None):
     if train.trainer == "ae":
         trainer = AutoencoderTrainer(encoder, decoder, **common)
     elif family:
-        trainer = family(encoder, decoder, **family_arguments(config), **common)
+        trainer = family(encoder, decoder, **family_arguments(config, prior), **common)
     else:
         generator = Generator(model.z_dim, model.generator_hidden, model.hidden_dim, tanh=model.generator_tanh,
                               name="generator", dtype=dtype)

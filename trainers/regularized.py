@@ -20,7 +20,7 @@ class RegularizedAutoencoderTrainer(AutoencoderTrainer):
         decoder, **kwargs: as `AutoencoderTrainer`.
     """
 
-    encoder_head = "unit_sphere"  # the `tfarae.models.Encoder` head the trainer needs (chosen by the factory)
+    encoder_head = "unit_sphere"  # the `tfarae.models.Encoder` head the trainer needs (the AAE's: its prior's)
 
     def __init__(self, encoder, decoder, **kwargs):
         if encoder.head != self.encoder_head:

@@ -127,7 +127,7 @@ class ModelConfig:
 
 TRAINERS = ("arae", "ae", "transfer", "dae", "vae", "wae_mmd", "aae", "wae_gan")
 KL_SCHEDULES = ("constant", "linear", "logistic", "cyclical")  # of the VAE's KL weight (trainers/vae.py)
-PRIORS = ("gaussian", "mixture")  # of the AAE's codes (tfarae.models.priors)
+PRIORS = ("gaussian", "mixture", "categorical")  # of the AAE's codes (tfarae.models.priors)
 MMD_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # the WAE code's multiples of the IMQ kernel constant
 
 
@@ -178,9 +178,9 @@ class TrainConfig:
     decoder_word_dropout: float = 0.0  # vae: probability of replacing each decoder input word by <unk> (Bowman et al.)
     mmd_lambda: float = 10.0  # wae_mmd: weight of the MMD to the prior N(0, I), against the per-token cross-entropy
     mmd_scales: list[float] = dataclasses.field(default_factory=lambda: list(MMD_SCALES))  # wae_mmd: kernels 2·C·s
-    aae_prior: str = "gaussian"  # aae: gaussian (N(0, I)) | mixture (prior_components Gaussians); wae_gan: gaussian
+    aae_prior: str = "gaussian"  # aae: gaussian (N(0, I)) | mixture (prior_components Gaussians) | categorical ([one-hot y ; Gaussian z]); wae_gan: gaussian
     adversarial_lambda: float = 1.0  # aae, wae_gan: weight of the encoder's adversarial loss (discriminator: critic_*)
-    prior_components: int = 10  # aae mixture prior: number of Gaussians K
+    prior_components: int = 10  # aae mixture prior: number of Gaussians K; categorical prior: classes K (< model.hidden_dim)
     prior_radius: float = 4.0  # aae mixture prior: norm of every component mean
     prior_std: float = 0.5  # aae mixture prior: each component's standard deviation
 
@@ -270,6 +270,9 @@ class Config:
                  "auto is measured on each machine; under multi_worker choose one policy for every worker")
         _require(self.runtime.strategy != "tpu" or self.train.jit_compile is not False, "train.jit_compile",
                  "cannot be false under runtime.strategy: tpu (TPUs run XLA only)")
+        _require(self.train.aae_prior != "categorical" or self.train.prior_components < self.model.hidden_dim,
+                 "train.prior_components", f"the categorical prior's K classes need model.hidden_dim > K for z, got "
+                 f"K={self.train.prior_components} and hidden_dim={self.model.hidden_dim}")
         if self.data.modality == "image":
             self._validate_image()
         labelled = self.data.grammar_attribute or self.data.source == "tfds_yelp" or (

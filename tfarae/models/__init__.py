@@ -9,8 +9,8 @@ from tfarae.models.image_decoder import ConvImageDecoder, MLPImageDecoder, berno
 from tfarae.models.image_encoder import ConvImageEncoder, MLPImageEncoder
 from tfarae.models.mlp import Critic, Generator
 from tfarae.models.pair_classifier import PairClassifier
-from tfarae.models.priors import GaussianMixturePrior, GaussianPrior
+from tfarae.models.priors import CategoricalPrior, GaussianMixturePrior, GaussianPrior
 
-__all__ = ["CodeClassifier", "ConditionalDecoder", "ConvImageDecoder", "ConvImageEncoder", "Critic", "Decoder", "Encoder",
+__all__ = ["CategoricalPrior", "CodeClassifier", "ConditionalDecoder", "ConvImageDecoder", "ConvImageEncoder", "Critic", "Decoder", "Encoder",
            "GaussianMixturePrior", "GaussianPrior", "Generator", "MLPImageDecoder", "MLPImageEncoder", "PairClassifier",
            "bernoulli_nll"]

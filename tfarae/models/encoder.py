@@ -4,6 +4,8 @@ The head is chosen by the trainer (`head`), so one encoder serves the whole fami
   unit_sphere  the last hidden state, L2-normalised in float32 (ARAE, AE, DAE; the default)
   linear       Dense(H → C) on the last hidden state, unbounded codes (WAE)
   gaussian     Dense(H → 2C) read as the posterior mean and log-variance (VAE)
+  categorical  Dense(H → C), a softmax over the first K (`categories`), the rest linear (the AAE's
+               categorical prior: a class `y` and a style `z`, Makhzani et al. 2016, §5)
 Calling the encoder returns codes `[B, C]` for every head (for `gaussian` the posterior mean,
 which reconstruction, evaluation and export use); `posterior()` returns both moments.
 """
@@ -13,7 +15,7 @@ from keras import ops
 
 from tfarae.data.tokenizer import PAD_ID
 from tfarae.layers import ProjectedLSTM
-from tfarae.models.image_encoder import HEADS
+from tfarae.models.image_encoder import categorical_codes, check_head
 
 
 @keras.saving.register_keras_serializable(package="tfarae")
@@ -26,24 +28,26 @@ class Encoder(keras.Model):
         hidden_dim: H, also the code size C.
         init_scale: uniform(-s, s) initialisation of the embedding, the LSTM and the head's Dense.
         head: `unit_sphere` (no weights of its own: the layout of runs made before heads existed),
-            `linear` or `gaussian`.
+            `linear`, `gaussian` or `categorical`.
+        categories: K of the `categorical` head (0 < K < H); unused by the others.
         **kwargs: `keras.Model` arguments; `dtype` (a dtype policy) is also the embedding's, the
             LSTM's and the head's, and codes are float32.
 
     Call: int `[B, T]` (`words + <eos>`, `<pad>`-padded) → float32 codes `[B, H]` (unit L2 norm for
-    `unit_sphere`, the posterior mean for `gaussian`). A sentence ends at its first `<pad>`:
-    tokens after it do not change the code.
+    `unit_sphere`, the posterior mean for `gaussian`, a probability vector in the first K dimensions
+    for `categorical`). A sentence ends at its first `<pad>`: tokens after it do not change the code.
     """
 
-    def __init__(self, vocab_size, embedding_dim, hidden_dim, init_scale=0.1, head="unit_sphere", **kwargs):
+    def __init__(self, vocab_size, embedding_dim, hidden_dim, init_scale=0.1, head="unit_sphere", categories=0,
+                 **kwargs):
         super().__init__(**kwargs)
-        if head not in HEADS:
-            raise ValueError(f"unknown encoder head {head!r}; choose one of {', '.join(HEADS)}")
+        check_head(head, hidden_dim, categories)
         self.vocab_size = vocab_size
         self.embedding_dim = embedding_dim
         self.hidden_dim = hidden_dim
         self.init_scale = init_scale
         self.head = head
+        self.categories = categories
         initializer = keras.initializers.RandomUniform(-init_scale, init_scale)
         self.embedding = keras.layers.Embedding(vocab_size, embedding_dim, embeddings_initializer=initializer,
                                                 dtype=self.dtype_policy)
@@ -71,12 +75,14 @@ class Encoder(keras.Model):
         return ops.squeeze(last, 1)
 
     def _head_outputs(self, token_ids):
-        """Returns the Dense head's float32 outputs `[B, C]` (linear) or `[B, 2C]` (gaussian)."""
+        """Returns the Dense head's float32 outputs `[B, C]` (linear, categorical) or `[B, 2C]` (gaussian)."""
         return ops.cast(self.code_layer(self._last_hidden(token_ids)), "float32")
 
     def call(self, token_ids):
         if self.head == "unit_sphere":
             return self.normalize(self._last_hidden(token_ids))
+        if self.head == "categorical":
+            return categorical_codes(self._head_outputs(token_ids), self.categories)
         return self._head_outputs(token_ids)[:, : self.hidden_dim]
 
     def posterior(self, token_ids, training=False):
@@ -98,4 +104,5 @@ class Encoder(keras.Model):
             "hidden_dim": self.hidden_dim,
             "init_scale": self.init_scale,
             "head": self.head,
+            "categories": self.categories,
         }

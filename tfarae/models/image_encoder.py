@@ -4,6 +4,8 @@ The code head is chosen by `head`, so one encoder serves the whole family (ARAE.
   unit_sphere  Dense to C, L2-normalised in float32 (ARAE, as the text `Encoder`) → `[B, C]`
   linear       Dense to C (AE, AAE, WAE)                                          → `[B, C]`
   gaussian     Dense to 2C read as mean and log-variance (VAE)                    → `[B, C]`, the mean
+  categorical  Dense to C: a softmax over the first K (`categories`), the rest linear
+               (the AAE's categorical prior, Makhzani et al. 2016, §5)            → `[B, C]`, `[y ; z]`
 Calling an encoder returns codes `[B, C]` for every head (for `gaussian` the posterior mean), and
 `posterior()` returns both moments: the interface of the text `tfarae.models.Encoder`, so the
 trainers take either.
@@ -19,7 +21,25 @@ from keras import ops
 
 from tfarae.models.mlp import _batch_norm
 
-HEADS = ("unit_sphere", "linear", "gaussian")
+HEADS = ("unit_sphere", "linear", "gaussian", "categorical")
+
+
+def check_head(head, code_dim, categories):
+    """Raises `ValueError` unless `head` is one of `HEADS` and, for `categorical`, 0 < `categories` < `code_dim`."""
+    if head not in HEADS:
+        raise ValueError(f"unknown encoder head {head!r}; choose one of {', '.join(HEADS)}")
+    if head == "categorical" and not 0 < categories < code_dim:
+        raise ValueError(f"the categorical head needs 0 < categories < code size {code_dim}, got {categories}")
+
+
+def categorical_codes(outputs, categories):
+    """Returns the `categorical` head's codes `[softmax(outputs[:, :K]) ; outputs[:, K:]]`, float32 `[B, C]`.
+
+    Args:
+        outputs: float32 `[B, C]`, the head's Dense outputs.
+        categories: K; each row's first K entries become a probability vector `y`.
+    """
+    return ops.concatenate([ops.softmax(outputs[:, :categories], axis=-1), outputs[:, categories:]], axis=1)
 
 
 class _ImageEncoder(keras.Model):
@@ -27,17 +47,18 @@ class _ImageEncoder(keras.Model):
 
     Args:
         code_dim: C.
-        head: `unit_sphere`, `linear` or `gaussian`.
+        head: `unit_sphere`, `linear`, `gaussian` or `categorical`.
+        categories: K of the `categorical` head (0 < K < C); unused by the others.
         **kwargs: `keras.Model` arguments; `dtype` (a dtype policy) is also every layer's but the
             normalisation's. Codes are float32.
     """
 
-    def __init__(self, code_dim, head="unit_sphere", **kwargs):
+    def __init__(self, code_dim, head="unit_sphere", categories=0, **kwargs):
         super().__init__(**kwargs)
-        if head not in HEADS:
-            raise ValueError(f"unknown encoder head {head!r}; choose one of {', '.join(HEADS)}")
+        check_head(head, code_dim, categories)
         self.code_dim = code_dim
         self.head = head
+        self.categories = categories
         width = 2 * code_dim if head == "gaussian" else code_dim
         self.code_layer = keras.layers.Dense(width, dtype=self.dtype_policy)
         self.normalize = keras.layers.UnitNormalization(dtype="float32") if head == "unit_sphere" else None
@@ -49,6 +70,8 @@ class _ImageEncoder(keras.Model):
         codes = self._head_outputs(pixels, training)
         if self.head == "gaussian":
             return codes[:, : self.code_dim]
+        if self.head == "categorical":
+            return categorical_codes(codes, self.categories)
         return codes if self.normalize is None else self.normalize(codes)
 
     def posterior(self, pixels, training=False):
@@ -62,7 +85,7 @@ class _ImageEncoder(keras.Model):
         return moments[:, : self.code_dim], moments[:, self.code_dim :]
 
     def get_config(self):
-        return {**super().get_config(), "code_dim": self.code_dim, "head": self.head}
+        return {**super().get_config(), "code_dim": self.code_dim, "head": self.head, "categories": self.categories}
 
 
 @keras.saving.register_keras_serializable(package="tfarae")
@@ -74,15 +97,17 @@ class MLPImageEncoder(_ImageEncoder):
         hidden_units: list of widths; default the reference's `[800, 400]`.
         batchnorm: BatchNorm before every ReLU (the reference); without it (the default) a code
             depends on its own image only, not on the rest of the batch.
-        head: `unit_sphere`, `linear` or `gaussian`.
+        head: `unit_sphere`, `linear`, `gaussian` or `categorical`.
+        categories: K of the `categorical` head.
         **kwargs: `keras.Model` arguments, `dtype` included.
 
     Call: float `[B, H, W, channels]` (flattened inside) → float32 codes `[B, C]` (the posterior mean
     for `gaussian`; `posterior()` gives mean and log-variance).
     """
 
-    def __init__(self, code_dim, hidden_units=(800, 400), batchnorm=False, head="unit_sphere", **kwargs):
-        super().__init__(code_dim, head, **kwargs)
+    def __init__(self, code_dim, hidden_units=(800, 400), batchnorm=False, head="unit_sphere", categories=0,
+                 **kwargs):
+        super().__init__(code_dim, head, categories, **kwargs)
         self.hidden_units = list(hidden_units)
         self.batchnorm = batchnorm
         policy = dict(dtype=self.dtype_policy)
@@ -109,15 +134,16 @@ class ConvImageEncoder(_ImageEncoder):
         code_dim: C.
         filters: output channels of each stride-2 convolution.
         dense_units: width of the dense layer after the convolutions.
-        head: `unit_sphere`, `linear` or `gaussian`.
+        head: `unit_sphere`, `linear`, `gaussian` or `categorical`.
+        categories: K of the `categorical` head.
         **kwargs: `keras.Model` arguments, `dtype` included.
 
     Call: float `[B, H, W, channels]` → float32 codes `[B, C]` (the posterior mean for `gaussian`;
     `posterior()` gives mean and log-variance).
     """
 
-    def __init__(self, code_dim, filters=(32, 64), dense_units=256, head="unit_sphere", **kwargs):
-        super().__init__(code_dim, head, **kwargs)
+    def __init__(self, code_dim, filters=(32, 64), dense_units=256, head="unit_sphere", categories=0, **kwargs):
+        super().__init__(code_dim, head, categories, **kwargs)
         self.filters = list(filters)
         self.dense_units = dense_units
         policy = dict(dtype=self.dtype_policy)
