@@ -28,7 +28,7 @@ def test_quick_comparison_prints_one_row_per_system_with_its_own_figures(tmp_pat
     assert "trainer: aae" in config and "epochs: 2" in config
 
 
-def test_every_system_has_the_same_sizes_and_budget():
+def test_every_system_has_the_same_sizes_and_budget(tmp_path):
     benchmark = load_benchmark("family_comparison")
     args = benchmark.parse_args(["--epochs", "5"])
     configs = {name: benchmark.system_config(args, name) for name in benchmark.SYSTEMS}
@@ -36,5 +36,8 @@ def test_every_system_has_the_same_sizes_and_budget():
                c.train.ae_learning_rate, c.data.grammar_train_size) for c in configs.values()}
     assert shapes == {(64, 128, 256, 5, 0.005, 40000)}
     assert {name: c.train.trainer for name, c in configs.items()} == {name: name for name in benchmark.SYSTEMS}
-    snli = benchmark.system_config(benchmark.parse_args(["--data", "snli"]), "vae")
+    for name in ("valid.txt", "test.txt"):  # a stand-in for ../shared/data/snli: the config checks that they exist
+        (tmp_path / name).write_text("a man walks .\n")
+    snli = benchmark.system_config(benchmark.parse_args(["--data", "snli", "--snli-dir", str(tmp_path)]), "vae")
     assert snli.data.source == "files" and snli.data.vocab_size == 11000 and snli.train.trainer == "vae"
+    assert snli.data.train_files == [str(tmp_path / "valid.txt")]
