@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from tfarae import lm as lm_cli
 from tfarae.data.tokenizer import BOS_ID, EOS_ID, PAD_ID

@@ -5,5 +5,5 @@ from tfarae.config.schema import Config, ConfigError, DataConfig, ModelConfig, R
 
 __all__ = [
     "Config", "ConfigError", "DataConfig", "ModelConfig", "RuntimeConfig", "TrainConfig",
-    "config_from_dict", "load_config", "resolve_preset", "save_config",
+    "config_differences", "config_from_dict", "load_config", "resolve_preset", "save_config",
 ]
