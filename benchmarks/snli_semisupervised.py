@@ -96,7 +96,7 @@ def run_cells(args, out, run_dirs, results_path):
     if os.path.exists(results_path):
         with open(results_path, encoding="utf-8") as f:
             results = json.load(f)
-    config = PairTrainingConfig(epochs=2 if args.quick else PairTrainingConfig.epochs)
+    config = PairTrainingConfig(epochs=2) if args.quick else PairTrainingConfig()
     train_prefix, test_prefix = (os.path.join(args.pairs_dir, split) for split in ("dev", "test"))
     for seed in range(args.seeds):
         for fraction in args.fractions:

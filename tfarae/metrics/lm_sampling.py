@@ -16,8 +16,8 @@ from tfarae.data.tokenizer import BOS_ID, EOS_ID, PAD_ID
 def _sampler(model):
     """Returns a `tf.function` `(num, max_words, seed [2], temperature) → ids [num, max_words + 1]` over `model`."""
     cell, vocab_size = model.lstm.cell, model.vocab_size
-    never = tf.one_hot([PAD_ID, BOS_ID], vocab_size, on_value=-np.inf, off_value=0.0)
-    never = tf.reduce_min(never, axis=0)  # -inf at <pad> and <bos>
+    never = np.zeros([vocab_size], np.float32)
+    never[[PAD_ID, BOS_ID]] = -np.inf  # added to the logits: <pad> and <bos> are never drawn
 
     @tf.function(reduce_retracing=True)
     def sample(num, max_words, seed, temperature):
